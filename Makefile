@@ -1,0 +1,19 @@
+# The README's commands. Each one installs what it needs first (tools/setup.sh).
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: setup run test bench export clean
+setup:
+	@bash tools/setup.sh
+
+run: setup            ## the main job: slow API + every example of the guide
+	$(BIN)/bg_demo
+
+test: setup           ## every notebook, plus the export/clean checks
+	$(BIN)/python tools/run_tests.py
+
+bench: setup          ## benchmarks (skipped by the default test run: nbdev flag `bench`)
+	$(BIN)/python tools/run_tests.py --flags bench --path 'nbs/*bench*.ipynb'
+
+export: setup
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean

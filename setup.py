@@ -1,0 +1,20 @@
+"Packaging for bg_tasks_demo, read from settings.ini (nbdev 2 layout, without pkg_resources)."
+from configparser import ConfigParser
+import setuptools, shlex
+
+cfg = ConfigParser(delimiters=['='])
+cfg.read('settings.ini', encoding='utf-8')
+cfg = cfg['DEFAULT']
+reqs = shlex.split(cfg.get('requirements', ''))
+dev_reqs = shlex.split(cfg.get('dev_requirements', ''))
+scripts = [s.strip() for s in cfg.get('console_scripts', '').split('\n') if s.strip()]
+
+setuptools.setup(
+    name=cfg['lib_name'], version=cfg['version'], description=cfg['description'],
+    license='Apache Software License 2.0', author=cfg['author'], author_email=cfg['author_email'],
+    url=cfg['git_url'], packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name']+'.*']),
+    include_package_data=True, install_requires=reqs, extras_require={'dev': dev_reqs},
+    python_requires='>=' + cfg['min_python'], long_description=open('README.md', encoding='utf-8').read(),
+    long_description_content_type='text/markdown', zip_safe=False,
+    entry_points={'console_scripts': scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
+)
