@@ -16,5 +16,7 @@ setuptools.setup(
     include_package_data=True, install_requires=reqs, extras_require={'dev': dev_reqs},
     python_requires='>=' + cfg['min_python'], long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown', zip_safe=False,
+    keywords=cfg.get('keywords', '').split(), project_urls={'Source': cfg['git_url']},
+    classifiers=['Programming Language :: Python :: 3', 'License :: OSI Approved :: Apache Software License'],
     entry_points={'console_scripts': scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
 )

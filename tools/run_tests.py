@@ -36,6 +36,9 @@ def main():
             ok = check_unchanged(cmd, paths)
             print(f"{'PASS' if ok else 'FAIL'}  {cmd} leaves the tree unchanged", flush=True)
             results.append(ok)
+        ok = subprocess.run([sys.executable, 'tools/readme.py', '--check']).returncode == 0
+        print(f"{'PASS' if ok else 'FAIL'}  README.md matches nbs/index.ipynb", flush=True)
+        results.append(ok)
     t0 = time.time()
     os.chdir(cfg.nbs_path)
     res = parallel(test_nb, files, skip_flags=skip, force_flags=force, n_workers=a.n_workers,
