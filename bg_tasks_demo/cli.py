@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['usage_error', 'bg_slow_api', 'bg_dashboard', 'serve_all', 'bg_demo']
 
-# %% ../nbs/90_cli.ipynb #120c09a9
+# %% ../nbs/90_cli.ipynb #7f5d3d6d
 import asyncio, signal, sys
 from contextlib import contextmanager
 import uvicorn
@@ -15,13 +15,13 @@ from .simple import simple_app
 from .dashboard import dashboard_app, guide_dashboard
 from .signup import signup_app
 
-# %% ../nbs/90_cli.ipynb #a08718fb
+# %% ../nbs/90_cli.ipynb #41dd7a9f
 def usage_error(prog:str, msg:str):
     "Print `prog: error: msg` and exit with status 2"
     print(f'{prog}: error: {msg}', file=sys.stderr)
     sys.exit(2)
 
-# %% ../nbs/90_cli.ipynb #860b655a
+# %% ../nbs/90_cli.ipynb #839576bd
 @call_parse
 def bg_slow_api(host:str='127.0.0.1', # interface to bind
                 port:int=8123, # port to listen on
@@ -34,7 +34,7 @@ def bg_slow_api(host:str='127.0.0.1', # interface to bind
     except ValueError as e: usage_error('bg_slow_api', e)
     uvicorn.run(app, host=host, port=port, log_level='warning')
 
-# %% ../nbs/90_cli.ipynb #75ab8c83
+# %% ../nbs/90_cli.ipynb #b3513b83
 @call_parse
 def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  port:int=5001, # port to listen on
@@ -43,7 +43,7 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
     "Serve the background-task dashboard"
     uvicorn.run(dashboard_app(db, slow_url), host=host, port=port, log_level='warning')
 
-# %% ../nbs/90_cli.ipynb #2ac88f3b
+# %% ../nbs/90_cli.ipynb #78a02852
 class _Server(uvicorn.Server):
     @contextmanager
     def capture_signals(self): yield   # `serve_all` handles signals for every server at once
@@ -67,7 +67,7 @@ def serve_all(apps:list, # (name, ASGI app, port) triples
     servers = [_Server(uvicorn.Config(a, host=host, port=p, log_level=log_level)) for _,a,p in apps]
     asyncio.run(_serve_all(servers, on_ready))
 
-# %% ../nbs/90_cli.ipynb #24bfc4d0
+# %% ../nbs/90_cli.ipynb #c2910952
 @call_parse
 def bg_demo(host:str='127.0.0.1', # interface to bind
             port:int=5001, # the dashboard's port; the other examples take the next ones

@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['simple_app']
 
-# %% ../nbs/04_simple.ipynb #bf63dfa6
+# %% ../nbs/04_simple.ipynb #3ebfa3f6
 from fasthtml.common import *
 from starlette.background import BackgroundTask
 from .tasks import counter
 
-# %% ../nbs/04_simple.ipynb #be739a8c
+# %% ../nbs/04_simple.ipynb #96845084
 def simple_app(loops:int=5, # how many integers `counter` prints
                pause:float=1.0): # scales `counter`'s `sleep(i)`
     "The guide's simple example: a page titled 'Simple Background Task Example' that starts `counter`"

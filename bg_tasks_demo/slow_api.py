@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['INT64_MIN', 'INT64_MAX', 'parse_ts', 'slow_app']
 
-# %% ../nbs/01_slow_api.ipynb #76199dd5
+# %% ../nbs/01_slow_api.ipynb #35668f2e
 import asyncio, json, random, time
 from fasthtml.common import *
 from starlette.responses import JSONResponse
 
-# %% ../nbs/01_slow_api.ipynb #4213e025
+# %% ../nbs/01_slow_api.ipynb #f4cf124e
 INT64_MIN, INT64_MAX = -2**63, 2**63-1
 
 def parse_ts(v # the raw `ts` value from a query string or form
@@ -23,7 +23,7 @@ def parse_ts(v # the raw `ts` value from a query string or form
     if not INT64_MIN <= ts <= INT64_MAX: raise ValueError(f'`ts` must fit a signed 64-bit integer, got {s[:40]}')
     return ts
 
-# %% ../nbs/01_slow_api.ipynb #92a71f74
+# %% ../nbs/01_slow_api.ipynb #dc02292c
 def slow_app(delay:float=3, # seconds each call takes
              fail_rate:float=0, # fraction of calls answering 503 at once
              hang_rate:float=0, # fraction of calls hanging `hang_time` seconds
