@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['guide_dashboard', 'result_item', 'results_list', 'page', 'dashboard_app']
 
-# %% ../nbs/05_dashboard.ipynb #c2718ac3
+# %% ../nbs/05_dashboard.ipynb #89a890d4
 import time, uuid
 import httpx
 from fasthtml.common import *
@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 from .store import Store
 from .tasks import task_submit, SLOW_URL
 
-# %% ../nbs/05_dashboard.ipynb #4fa58c40
+# %% ../nbs/05_dashboard.ipynb #8c70fcd2
 def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table lives
                     slow_url:str=SLOW_URL, # base URL of the slow API
                     clock=time.time): # where `submit` reads the time
@@ -49,7 +49,7 @@ def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table live
     app.state.tstamps = tstamps
     return app
 
-# %% ../nbs/05_dashboard.ipynb #5dc391e0
+# %% ../nbs/05_dashboard.ipynb #66479509
 def result_item(r): return Li(f'request_time={r.request_time} response_time={r.response_time}', id=f'r{r.id}')
 def results_list(rows): return Ul(*map(result_item, rows), id='results')
 
@@ -62,7 +62,7 @@ def page(*extra, submit='/submit', results=(), results_path='/show_tstamps', tit
         Div(results_list(results), hx_get=results_path, hx_trigger='every 5s'),
         *extra)
 
-# %% ../nbs/05_dashboard.ipynb #66479509
+# %% ../nbs/05_dashboard.ipynb #ff0191ec
 def dashboard_app(db_path='bg_tasks.db', # the SQLite file results are stored in
                   slow_url:str=SLOW_URL, # base URL of the slow API
                   show:int=100): # how many results `/show_tstamps` lists, newest first

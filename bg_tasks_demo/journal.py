@@ -5,18 +5,18 @@
 # %% auto #0
 __all__ = ['STATUSES', 'Task', 'Journal']
 
-# %% ../nbs/07_journal.ipynb #7ad00796
+# %% ../nbs/07_journal.ipynb #72d0824e
 import json, time
 from fastcore.utils import *
 from .store import Store
 
-# %% ../nbs/07_journal.ipynb #c2251501
+# %% ../nbs/07_journal.ipynb #8e588209
 STATUSES = ('queued', 'running', 'succeeded', 'failed')
 
 class Task: id:int; name:str; args:str; status:str; attempts:int; max_attempts:int; last_error:str; \
     created_at:float; started_at:float; finished_at:float; next_run_at:float; progress:float; result:str
 
-# %% ../nbs/07_journal.ipynb #8e588209
+# %% ../nbs/07_journal.ipynb #6e525fa7
 class Journal:
     "Tasks and their state, in the same SQLite file as the results"
     def __init__(self, store:Store, # where the journal lives (its lock guards every change)
@@ -38,7 +38,7 @@ class Journal:
         with self.store: return self.t[id]
     def args(self, task) -> dict: return json.loads(task.args)
 
-# %% ../nbs/07_journal.ipynb #6f714610
+# %% ../nbs/07_journal.ipynb #88933bf8
 @patch
 def claim_due(self:Journal, limit:int, # at most this many
               now:float=None) -> list:
@@ -59,7 +59,7 @@ def claim(self:Journal, id:int) -> Task|None:
                          [time.time(), id])
     return Task(**rows[0]) if rows else None
 
-# %% ../nbs/07_journal.ipynb #88933bf8
+# %% ../nbs/07_journal.ipynb #9e1483ed
 @patch
 def succeed(self:Journal, id:int, result, # the task's return value (JSON-serialisable)
             sink=None): # optional `sink(store, id, result)`, run in the same transaction
@@ -89,13 +89,13 @@ def set_progress(self:Journal, id:int, done:float, total:float):
     "Record how far task `id` got, as a fraction"
     self.store.execute("update task set progress=? where id=?", [min(max(done/total, 0), 1) if total else 0, id])
 
-# %% ../nbs/07_journal.ipynb #b78c03d8
+# %% ../nbs/07_journal.ipynb #78b3b428
 @patch
 def recover(self:Journal) -> int:
     "At start-up: requeue tasks left `running` by a crash; how many"
     return self.store.execute("update task set status='queued', next_run_at=0 where status='running'")
 
-# %% ../nbs/07_journal.ipynb #35ec86ad
+# %% ../nbs/07_journal.ipynb #df8e53e3
 @patch
 def retry(self:Journal, id:int=None) -> int:
     "Queue failed task `id` (or every failed task) again, with a fresh set of attempts; how many"

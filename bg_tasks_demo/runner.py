@@ -6,7 +6,7 @@
 __all__ = ['REGISTRY', 'SINKS', 'log', 'is_transient', 'describe', 'backoff', 'call_task', 'call_task_sync', 'store_result',
            'Events', 'InlineRunner']
 
-# %% ../nbs/08_runner.ipynb #15f39dcc
+# %% ../nbs/08_runner.ipynb #c8bba1c8
 import asyncio, inspect, json, logging, random, time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -15,7 +15,7 @@ import httpx
 from . import tasks
 from .journal import Journal
 
-# %% ../nbs/08_runner.ipynb #5a4e520b
+# %% ../nbs/08_runner.ipynb #d3a73acf
 def is_transient(e:Exception) -> bool:
     "Would trying again later plausibly succeed?"
     if isinstance(e, httpx.HTTPStatusError): return e.response.status_code >= 500 or e.response.status_code == 429
@@ -31,7 +31,7 @@ def describe(e:Exception) -> str:
         return f'{type(e).__name__}{where}: {e or "no answer in time"}'
     return f'{type(e).__name__}: {e}'
 
-# %% ../nbs/08_runner.ipynb #9910590a
+# %% ../nbs/08_runner.ipynb #c7612661
 def backoff(attempt:int, # the attempt that just failed, from 1
             base:float=0.5, # wait after the first failure, before jitter
             cap:float=30, # longest wait
@@ -40,7 +40,7 @@ def backoff(attempt:int, # the attempt that just failed, from 1
     d = min(cap, base * 2 ** (attempt - 1))
     return d/2 + rnd.random() * d/2
 
-# %% ../nbs/08_runner.ipynb #a773c13f
+# %% ../nbs/08_runner.ipynb #2c781c45
 def _accepts(fn, name): return name in inspect.signature(fn).parameters
 
 async def call_task(fn, args:dict, client=None, progress=None, executor=None):
@@ -57,14 +57,14 @@ def call_task_sync(fn, args:dict, progress=None):
     if progress is not None and _accepts(fn, 'progress'): kw['progress'] = progress
     return asyncio.run(fn(**kw)) if inspect.iscoroutinefunction(fn) else fn(**kw)
 
-# %% ../nbs/08_runner.ipynb #2ecbbac8
+# %% ../nbs/08_runner.ipynb #d89ad6ac
 REGISTRY = {f.__name__: f for f in (tasks.task_submit, tasks.atask_submit, tasks.counter, tasks.count_primes,
                                     tasks.send_welcome_email, tasks.send_admin_notification)}
 
 def store_result(store, task_id, result): store.put_result(task_id, result['request_time'], result['response_time'])
 SINKS = {'task_submit': store_result, 'atask_submit': store_result}
 
-# %% ../nbs/08_runner.ipynb #31c00222
+# %% ../nbs/08_runner.ipynb #41caeb08
 class Events:
     "Publish/subscribe on one event loop"
     def __init__(self, maxsize:int=1000): self.subs, self.maxsize = set(), maxsize
@@ -76,7 +76,7 @@ class Events:
             if q.full(): q.get_nowait()
             q.put_nowait(ev)
 
-# %% ../nbs/08_runner.ipynb #b1a42674
+# %% ../nbs/08_runner.ipynb #0dae508e
 log = logging.getLogger('bg_tasks_demo')
 
 class InlineRunner:
@@ -111,7 +111,7 @@ class InlineRunner:
         if running_here: self.wake.set()
         else: self.loop.call_soon_threadsafe(self.wake.set)
 
-# %% ../nbs/08_runner.ipynb #0dae508e
+# %% ../nbs/08_runner.ipynb #863a8b83
 @patch
 async def _loop(self:InlineRunner):
     while not self.stopping:
@@ -161,7 +161,7 @@ def _progress(self:InlineRunner, t, done, total):
     self.journal.set_progress(t.id, done, total)
     self.publish(t, 'running', progress=done/total if total else 0)
 
-# %% ../nbs/08_runner.ipynb #863a8b83
+# %% ../nbs/08_runner.ipynb #f4b69285
 @patch
 async def stop(self:InlineRunner, grace:float=10):
     "Stop taking work; let running tasks finish for `grace` seconds; requeue the rest"

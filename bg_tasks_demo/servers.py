@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['free_port', 'wait_port', 'ServerThread', 'script', 'Proc']
 
-# %% ../nbs/00_servers.ipynb #d7824e3e
+# %% ../nbs/00_servers.ipynb #8c731d67
 import os, signal, socket, subprocess, sys, threading, time, tempfile
 from pathlib import Path
 from contextlib import contextmanager
 import httpx, uvicorn
 
-# %% ../nbs/00_servers.ipynb #c274e565
+# %% ../nbs/00_servers.ipynb #0337b2ab
 def free_port(host:str='127.0.0.1' # interface to bind
              ) -> int:
     "A TCP port that is free on `host` right now"
@@ -19,7 +19,7 @@ def free_port(host:str='127.0.0.1' # interface to bind
         s.bind((host, 0))
         return s.getsockname()[1]
 
-# %% ../nbs/00_servers.ipynb #2b1dabf2
+# %% ../nbs/00_servers.ipynb #f5abb514
 def wait_port(port:int, # port to wait for
               host:str='127.0.0.1', # host to connect to
               timeout:float=20, # seconds before giving up
@@ -34,7 +34,7 @@ def wait_port(port:int, # port to wait for
         except OSError: time.sleep(0.05)
     raise TimeoutError(f'nothing listening on {host}:{port} after {timeout}s')
 
-# %% ../nbs/00_servers.ipynb #d407003d
+# %% ../nbs/00_servers.ipynb #6b121f5b
 class ServerThread:
     "Run ASGI `app` with uvicorn in a daemon thread on `host:port`"
     def __init__(self, app, port:int=None, host:str='127.0.0.1', log_level:str='warning', timeout_graceful_shutdown=5, **kw):
@@ -55,14 +55,14 @@ class ServerThread:
     def __enter__(self): return self
     def __exit__(self, *exc): self.stop()
 
-# %% ../nbs/00_servers.ipynb #93d8d59b
+# %% ../nbs/00_servers.ipynb #2b402f4f
 def script(name:str # console script name, e.g. `bg_slow_api`
           ) -> str:
     "Path of console script `name` installed next to this Python"
     p = Path(sys.executable).parent/name
     return str(p) if p.exists() else name
 
-# %% ../nbs/00_servers.ipynb #2b402f4f
+# %% ../nbs/00_servers.ipynb #3613b9b1
 class Proc:
     "A child process started from `cmd`, logged to a file, stopped by its PID"
     def __init__(self, cmd:list, port:int=None, cwd=None, env=None, timeout:float=30, log=None):

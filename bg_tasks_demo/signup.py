@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['log', 'IsolatedTasks', 'signup_app']
 
-# %% ../nbs/06_signup.ipynb #af0593ce
+# %% ../nbs/06_signup.ipynb #6ebc318a
 import logging
 from fasthtml.common import *
 from starlette.background import BackgroundTasks
 from .tasks import send_welcome_email, send_admin_notification
 
-# %% ../nbs/06_signup.ipynb #a96c7337
+# %% ../nbs/06_signup.ipynb #8bbda2f7
 log = logging.getLogger('bg_tasks_demo')
 
 class IsolatedTasks(BackgroundTasks):
@@ -26,7 +26,7 @@ class IsolatedTasks(BackgroundTasks):
                 self.errors.append((task.func.__name__, e))
                 log.exception('background task %s failed', task.func.__name__)
 
-# %% ../nbs/06_signup.ipynb #4793a789
+# %% ../nbs/06_signup.ipynb #4f342140
 def signup_app(outbox:str='outbox.jsonl', # file the "emails" are appended to
                isolated:bool=True): # `IsolatedTasks` (True) or the guide's `BackgroundTasks` (False)
     "The guide's signup example"

@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['INT64_MIN', 'INT64_MAX', 'parse_ts', 'slow_app']
 
-# %% ../nbs/01_slow_api.ipynb #35668f2e
+# %% ../nbs/01_slow_api.ipynb #e0e99a2b
 import asyncio, json, random, time
 from fasthtml.common import *
 from starlette.responses import JSONResponse
 
-# %% ../nbs/01_slow_api.ipynb #f4cf124e
+# %% ../nbs/01_slow_api.ipynb #a31d00b5
 INT64_MIN, INT64_MAX = -2**63, 2**63-1
 
 def parse_ts(v # the raw `ts` value from a query string or form
@@ -23,7 +23,7 @@ def parse_ts(v # the raw `ts` value from a query string or form
     if not INT64_MIN <= ts <= INT64_MAX: raise ValueError(f'`ts` must fit a signed 64-bit integer, got {s[:40]}')
     return ts
 
-# %% ../nbs/01_slow_api.ipynb #dc02292c
+# %% ../nbs/01_slow_api.ipynb #973c666b
 def slow_app(delay:float=3, # seconds each call takes
              fail_rate:float=0, # fraction of calls answering 503 at once
              hang_rate:float=0, # fraction of calls hanging `hang_time` seconds
@@ -63,5 +63,5 @@ def slow_app(delay:float=3, # seconds each call takes
         return JSONResponse(dict(request_time=ts, response_time=int(time.time())))
 
     @app.route('/health')
-    def health(): return JSONResponse(dict(ok=True, **stats))
+    async def health(): return JSONResponse(stats)
     return app

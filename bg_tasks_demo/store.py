@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['hammer', 'Result', 'Store']
 
-# %% ../nbs/02_store.ipynb #821f8a3e
+# %% ../nbs/02_store.ipynb #7a7fec37
 import threading, time
 from pathlib import Path
 from fastcore.utils import *
 from fastlite import *
 import apsw
 
-# %% ../nbs/02_store.ipynb #01857579
+# %% ../nbs/02_store.ipynb #6e296d03
 def hammer(insert, # called with each key, from many threads at once
            n_threads:int=20, per_thread:int=50) -> list:
     "Call `insert(k)` for `n_threads*per_thread` distinct keys from `n_threads` threads; return the errors"
@@ -26,10 +26,10 @@ def hammer(insert, # called with each key, from many threads at once
     for o in ths: o.join()
     return errs
 
-# %% ../nbs/02_store.ipynb #f57e0101
+# %% ../nbs/02_store.ipynb #64ee7021
 class Result: id:int; task_id:str; request_time:int; response_time:int; stored_at:float
 
-# %% ../nbs/02_store.ipynb #64ee7021
+# %% ../nbs/02_store.ipynb #6047b6c7
 class Store:
     "A fastlite database shared safely by threads: one apsw connection behind a lock"
     def __init__(self, path, # SQLite file (`:memory:` works too, for one process)
@@ -56,7 +56,7 @@ class Store:
     def close(self):
         with self: self.db.conn.close()
 
-# %% ../nbs/02_store.ipynb #49d53b61
+# %% ../nbs/02_store.ipynb #0ff9289d
 @patch
 def put_result(self:Store, task_id:str, # the task this result belongs to
                request_time:int, response_time:int) -> bool:
@@ -66,7 +66,7 @@ def put_result(self:Store, task_id:str, # the task this result belongs to
                                      stored_at=time.time()), ignore=True)
         return bool(r)
 
-# %% ../nbs/02_store.ipynb #0ff9289d
+# %% ../nbs/02_store.ipynb #40a64104
 @patch
 def get_results(self:Store, limit:int=50, # at most this many, newest first
                 before:int=None # only results with `id < before` (keyset paging)

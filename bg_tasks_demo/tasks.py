@@ -6,15 +6,15 @@
 __all__ = ['SLOW_URL', 'counter', 'check_answer', 'task_submit', 'atask_submit', 'send_welcome_email', 'send_admin_notification',
            'read_outbox', 'count_primes']
 
-# %% ../nbs/03_tasks.ipynb #13a3800a
+# %% ../nbs/03_tasks.ipynb #7e343f13
 import asyncio, json, time, os
 from pathlib import Path
 import httpx
 
-# %% ../nbs/03_tasks.ipynb #12eaae30
+# %% ../nbs/03_tasks.ipynb #cbdb7794
 SLOW_URL = 'http://127.0.0.1:8123'  # where the guide runs its slow API
 
-# %% ../nbs/03_tasks.ipynb #94103cf4
+# %% ../nbs/03_tasks.ipynb #77096fa3
 def counter(loops:int, # how many integers to print
             pause:float=1.0, # the guide sleeps `i` seconds after printing `i`; this scales that
             progress=None): # optional `progress(done, total)` callback, filled in by a runner
@@ -25,7 +25,7 @@ def counter(loops:int, # how many integers to print
         if progress: progress(i+1, loops)
     return loops
 
-# %% ../nbs/03_tasks.ipynb #9ca804c0
+# %% ../nbs/03_tasks.ipynb #2c19efe2
 def check_answer(data, # the slow API's decoded JSON
                  request_time:int) -> dict:
     "The slow API's answer as `{request_time, response_time}`, or `ValueError` when it is not one"
@@ -34,7 +34,7 @@ def check_answer(data, # the slow API's decoded JSON
         raise ValueError(f'unexpected answer from the slow API: {str(data)[:200]}')
     return dict(request_time=request_time, response_time=data['response_time'])
 
-# %% ../nbs/03_tasks.ipynb #f921f5fb
+# %% ../nbs/03_tasks.ipynb #ff0305d7
 def task_submit(request_time:int, # the timestamp sent as `ts`
                 slow_url:str=SLOW_URL, # base URL of the slow API
                 timeout:float=10.0 # seconds before giving up on the call
@@ -44,7 +44,7 @@ def task_submit(request_time:int, # the timestamp sent as `ts`
     r.raise_for_status()
     return check_answer(r.json(), request_time)
 
-# %% ../nbs/03_tasks.ipynb #ff0305d7
+# %% ../nbs/03_tasks.ipynb #68319990
 async def atask_submit(request_time:int, # the timestamp sent as `ts`
                        slow_url:str=SLOW_URL, # base URL of the slow API
                        timeout:float=10.0, # seconds before giving up on the call
@@ -57,7 +57,7 @@ async def atask_submit(request_time:int, # the timestamp sent as `ts`
     r.raise_for_status()
     return check_answer(r.json(), request_time)
 
-# %% ../nbs/03_tasks.ipynb #8dd1bbec
+# %% ../nbs/03_tasks.ipynb #233a3815
 def _post(outbox:str, **msg):
     msg['sent_at'] = time.time()
     with open(outbox, 'a') as f: f.write(json.dumps(msg) + '\n')
@@ -79,7 +79,7 @@ def read_outbox(outbox:str) -> list:
     p = Path(outbox)
     return [json.loads(l) for l in p.read_text().splitlines()] if p.exists() else []
 
-# %% ../nbs/03_tasks.ipynb #fd4bce76
+# %% ../nbs/03_tasks.ipynb #c51c03f7
 def count_primes(n:int # count the primes below this
                 ) -> int:
     "Number of primes below `n`, by trial division: slow on purpose"
