@@ -16,15 +16,31 @@ STATUSES = ('queued', 'running', 'succeeded', 'failed')
 class Task: id:int; name:str; args:str; status:str; attempts:int; max_attempts:int; last_error:str; \
     created_at:float; started_at:float; finished_at:float; next_run_at:float; progress:float; result:str
 
-# %% ../nbs/07_journal.ipynb #6e525fa7
+# %% ../nbs/07_journal.ipynb #cf11ece0
+def _create_counts(db):
+    "Create the `counts` table and its triggers, seeded from the current rows (once)"
+    if 'counts' in db.table_names(): return
+    db.execute('create table counts (name text primary key, n integer not null)')
+    db.execute("insert into counts select s, 0 from (select 'queued' s union all select 'running' union all select 'succeeded' union all select 'failed' union all select 'results')")
+    db.execute("update counts set n=(select count(*) from task where status=counts.name) where name!='results'")
+    db.execute("update counts set n=(select count(*) from result) where name='results'")
+    db.execute("create trigger task_ins after insert on task begin update counts set n=n+1 where name=new.status; end")
+    db.execute("create trigger task_del after delete on task begin update counts set n=n-1 where name=old.status; end")
+    db.execute("""create trigger task_upd after update of status on task when old.status != new.status begin
+        update counts set n=n-1 where name=old.status; update counts set n=n+1 where name=new.status; end""")
+    db.execute("create trigger result_ins after insert on result begin update counts set n=n+1 where name='results'; end")
+    db.execute("create trigger result_del after delete on result begin update counts set n=n-1 where name='results'; end")
+
+# %% ../nbs/07_journal.ipynb #6f714610
 class Journal:
     "Tasks and their state, in the same SQLite file as the results"
     def __init__(self, store:Store, # where the journal lives (its lock guards every change)
                  max_attempts:int=5): # default attempts per task before it fails for good
         self.store, self.db, self.max_attempts = store, store.db, max_attempts
-        with store:
+        with store, self.db.conn:
             self.t = self.db.create(Task, pk='id', transform=True)
             self.t.create_index(['status', 'next_run_at'], if_not_exists=True)
+            _create_counts(self.db)
 
     def add(self, name:str, args:dict, max_attempts:int=None) -> int:
         "Record a new queued task; its id. `TypeError` if `args` is not JSON-serialisable"
@@ -38,7 +54,7 @@ class Journal:
         with self.store: return self.t[id]
     def args(self, task) -> dict: return json.loads(task.args)
 
-# %% ../nbs/07_journal.ipynb #88933bf8
+# %% ../nbs/07_journal.ipynb #e5c41ad8
 @patch
 def claim_due(self:Journal, limit:int, # at most this many
               now:float=None) -> list:
@@ -59,7 +75,7 @@ def claim(self:Journal, id:int) -> Task|None:
                          [time.time(), id])
     return Task(**rows[0]) if rows else None
 
-# %% ../nbs/07_journal.ipynb #9e1483ed
+# %% ../nbs/07_journal.ipynb #7814258e
 @patch
 def succeed(self:Journal, id:int, result, # the task's return value (JSON-serialisable)
             sink=None): # optional `sink(store, id, result)`, run in the same transaction
@@ -89,13 +105,13 @@ def set_progress(self:Journal, id:int, done:float, total:float):
     "Record how far task `id` got, as a fraction"
     self.store.execute("update task set progress=? where id=?", [min(max(done/total, 0), 1) if total else 0, id])
 
-# %% ../nbs/07_journal.ipynb #78b3b428
+# %% ../nbs/07_journal.ipynb #35ec86ad
 @patch
 def recover(self:Journal) -> int:
     "At start-up: requeue tasks left `running` by a crash; how many"
     return self.store.execute("update task set status='queued', next_run_at=0 where status='running'")
 
-# %% ../nbs/07_journal.ipynb #df8e53e3
+# %% ../nbs/07_journal.ipynb #c4442983
 @patch
 def retry(self:Journal, id:int=None) -> int:
     "Queue failed task `id` (or every failed task) again, with a fresh set of attempts; how many"
@@ -105,15 +121,12 @@ def retry(self:Journal, id:int=None) -> int:
 @patch
 def stats(self:Journal) -> dict:
     "Count of tasks per status, and of stored results"
-    rows = self.store.q('select status, count(*) n from task group by status')
-    d = {s: 0 for s in STATUSES} | {r['status']: r['n'] for r in rows}
-    d['results'] = self.store.n_results()
-    return d
+    return {r['name']: r['n'] for r in self.store.q('select name, n from counts')}
 
 @patch
 def n_pending(self:Journal) -> int:
     "Tasks queued or running"
-    return self.store.q("select count(*) n from task where status in ('queued','running')")[0]['n']
+    return self.store.q("select sum(n) n from counts where name in ('queued','running')")[0]['n']
 
 @patch
 def recent(self:Journal, limit:int=20, before:int=None, status:str=None) -> list:

@@ -22,7 +22,8 @@ want="$(cat settings.ini setup.py | sha1sum | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/python" ]; then echo "setup: creating $VENV"; "$PY" -m venv "$VENV"; fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages into $VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e '.[dev]'
+  log="$VENV/pip-install.log"
+  { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e '.[dev]'; } > "$log" 2>&1 \
+    || { tail -40 "$log"; echo "setup: pip install failed (full log: $log)"; exit 1; }
   echo "$want" > "$stamp"
 fi
