@@ -6,8 +6,10 @@ BIN = $(VENV)/bin
 setup:
 	@bash tools/setup.sh
 
-run: setup            ## the main job: slow API + every example of the guide
-	$(BIN)/bg_demo
+ASSETS ?= assets
+run: setup            ## the main job: slow API + every example of the guide, assets served locally
+	@test -f $(ASSETS)/htmx.min.js -a -f $(ASSETS)/sse.js -a -f $(ASSETS)/pico.min.css || $(BIN)/bg_fetch_assets --dest $(ASSETS)
+	$(BIN)/bg_demo --assets $(ASSETS)
 
 test: setup           ## every notebook, plus the export/clean checks
 	$(BIN)/python tools/run_tests.py

@@ -14,7 +14,7 @@ from .slow_api import slow_app
 from .simple import simple_app
 from .dashboard import guide_dashboard
 from .signup import signup_app
-from .tracked import tracked_dashboard
+from .live import live_dashboard, front_kw
 
 # %% ../nbs/90_cli.ipynb #41dd7a9f
 class _Server(uvicorn.Server):
@@ -73,12 +73,15 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  retry_base:float=0.5, # first retry wait, in seconds (doubles, with jitter)
                  retry_cap:float=30, # longest retry wait, in seconds
                  timeout:float=10, # HTTP timeout for calls to the slow API, in seconds
-                 grace:float=10): # seconds running tasks get to finish on SIGTERM
+                 grace:float=10, # seconds running tasks get to finish on SIGTERM
+                 assets:str=None): # folder with htmx, the SSE extension and Pico (see `bg_fetch_assets`); default: CDN
     "Serve the background-task dashboard: journal, runner, stats, task view"
     err = check_dashboard_args(task=task, concurrency=concurrency, threads=threads, max_pending=max_pending,
                                max_attempts=max_attempts, retry_base=retry_base, retry_cap=retry_cap, timeout=timeout, grace=grace)
     if err: usage_error('bg_dashboard', err)
-    app = tracked_dashboard(db, slow_url, task=task, max_pending=max_pending, max_attempts=max_attempts, grace=grace,
+    try: front_kw(assets)
+    except FileNotFoundError as e: usage_error('bg_dashboard', e)
+    app = live_dashboard(db, slow_url, assets, task=task, max_pending=max_pending, max_attempts=max_attempts, grace=grace,
                             concurrency=concurrency, threads=threads, retry_base=retry_base, retry_cap=retry_cap, http_timeout=timeout)
     serve_all([('dashboard', app, port)], host, on_ready=lambda: print(f'bg_dashboard: http://{host}:{port}/', flush=True))
 
@@ -98,16 +101,20 @@ def bg_demo(host:str='127.0.0.1', # interface to bind
             delay:float=3, # the slow API's delay, in seconds
             db:str='bg_tasks.db', # SQLite file for the dashboard's journal and results
             guide_db:str='guide_tstamps.db', # SQLite file for the guide's own dashboard
-            outbox:str='outbox.jsonl'): # file the signup example "emails" to
+            outbox:str='outbox.jsonl', # file the signup example "emails" to
+            assets:str=None): # folder with htmx & co (see `bg_fetch_assets`); default: load them from the CDN
     "The main job: the slow API and every example of the guide, running together"
     slow_url = f'http://{host}:{slow_port}'
+    try: kw = front_kw(assets)
+    except FileNotFoundError as e: usage_error('bg_demo', e)
     apps = [('slow API', slow_app(delay), slow_port, '/slow?ts=1'),
-            ('dashboard (journal, retries, task view)', tracked_dashboard(db, slow_url), port, '/'),
-            ('simple example (counter)', simple_app(), port+1, '/'),
-            ('signup (several tasks)', signup_app(outbox), port+2, '/'),
-            ("the guide's dashboard, as written", guide_dashboard(guide_db, slow_url), port+3, '/')]
+            ('dashboard (journal, retries, task view)', live_dashboard(db, slow_url, assets), port, '/'),
+            ('the same, live over SSE', None, port, '/live'),
+            ('simple example (counter)', simple_app(**kw), port+1, '/'),
+            ('signup (several tasks)', signup_app(outbox, **kw), port+2, '/'),
+            ("the guide's dashboard, as written", guide_dashboard(guide_db, slow_url, **kw), port+3, '/')]
     def ready():
         print('bg_demo: the FastHTML "Background Tasks" guide, running. Open:')
         for name,_,p,path in apps: print(f'  {name:40} http://{host}:{p}{path}')
         print('Ctrl-C stops everything.', flush=True)
-    serve_all([(n,a,p) for n,a,p,_ in apps], host, on_ready=ready)
+    serve_all([(n,a,p) for n,a,p,_ in apps if a is not None], host, on_ready=ready)

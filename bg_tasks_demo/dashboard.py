@@ -17,9 +17,10 @@ from .tasks import task_submit, SLOW_URL
 # %% ../nbs/05_dashboard.ipynb #8c70fcd2
 def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table lives
                     slow_url:str=SLOW_URL, # base URL of the slow API
-                    clock=time.time): # where `submit` reads the time
+                    clock=time.time, # where `submit` reads the time
+                    **app_kw): # passed to `fast_app`
     "The guide's dashboard, bugs included"
-    app, rt = fast_app()
+    app, rt = fast_app(**app_kw)
     db = database(db_path)
     class TStamp: request_time: int; response_time: int
     tstamps = db.create(TStamp, pk='request_time')
@@ -50,7 +51,7 @@ def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table live
     return app
 
 # %% ../nbs/05_dashboard.ipynb #66479509
-def result_item(r): return Li(f'request_time={r.request_time} response_time={r.response_time}', id=f'r{r.id}')
+def result_item(r): return Li(f'request_time={r.request_time} response_time={r.response_time}', id=f'r{r.id}', data_stored_at=r.stored_at)
 def results_list(rows): return Ul(*map(result_item, rows), id='results')
 
 def page(*extra, submit='/submit', results=(), results_path='/show_tstamps', title='Background Task Dashboard'):
@@ -65,9 +66,10 @@ def page(*extra, submit='/submit', results=(), results_path='/show_tstamps', tit
 # %% ../nbs/05_dashboard.ipynb #ff0191ec
 def dashboard_app(db_path='bg_tasks.db', # the SQLite file results are stored in
                   slow_url:str=SLOW_URL, # base URL of the slow API
-                  show:int=100): # how many results `/show_tstamps` lists, newest first
+                  show:int=100, # how many results `/show_tstamps` lists, newest first
+                  **app_kw): # passed to `fast_app`
     "The guide's dashboard with both storage bugs fixed"
-    app, rt = fast_app()
+    app, rt = fast_app(**app_kw)
     store = app.state.store = Store(db_path)
 
     def run_submit(task_id:str, request_time:int):

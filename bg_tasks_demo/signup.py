@@ -28,9 +28,10 @@ class IsolatedTasks(BackgroundTasks):
 
 # %% ../nbs/06_signup.ipynb #4f342140
 def signup_app(outbox:str='outbox.jsonl', # file the "emails" are appended to
-               isolated:bool=True): # `IsolatedTasks` (True) or the guide's `BackgroundTasks` (False)
+               isolated:bool=True, # `IsolatedTasks` (True) or the guide's `BackgroundTasks` (False)
+               **app_kw): # passed to `fast_app`
     "The guide's signup example"
-    app, rt = fast_app()
+    app, rt = fast_app(**app_kw)
     Tasks = IsolatedTasks if isolated else BackgroundTasks
 
     @rt('/signup')

@@ -12,9 +12,10 @@ from .tasks import counter
 
 # %% ../nbs/04_simple.ipynb #96845084
 def simple_app(loops:int=5, # how many integers `counter` prints
-               pause:float=1.0): # scales `counter`'s `sleep(i)`
+               pause:float=1.0, # scales `counter`'s `sleep(i)`
+               **app_kw): # passed to `fast_app` (headers, static path)
     "The guide's simple example: a page titled 'Simple Background Task Example' that starts `counter`"
-    app, rt = fast_app()
+    app, rt = fast_app(**app_kw)
     app.state.progress = []
     def note(done, total): app.state.progress.append((done, time.time()))
 

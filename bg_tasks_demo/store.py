@@ -76,6 +76,12 @@ def get_results(self:Store, limit:int=50, # at most this many, newest first
     with self: return self.results(where=where, where_args=args, order_by='id desc', limit=limit)
 
 @patch
+def result_for(self:Store, task_id) -> Result|None:
+    "The result stored for `task_id`, if any"
+    with self: rows = self.results(where='task_id = ?', where_args=[str(task_id)], limit=1)
+    return rows[0] if rows else None
+
+@patch
 def n_results(self:Store) -> int:
     "How many results are stored"
     return self.q('select count(*) n from result')[0]['n']

@@ -57,7 +57,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
                       grace:float=10, # seconds running tasks get to finish at shutdown
                       runner=None, # a runner; default `InlineRunner(journal, **runner_kw)`
                       show:int=50, # results per page
-                      hdrs=(), # extra page headers
+                      app_kw:dict=None, # passed to `fast_app` (headers, static path)
                       **runner_kw):
     "The dashboard with a journal, a runner, stats, a task view and backpressure"
     store = Store(db)
@@ -69,7 +69,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
         yield
         await runner.stop(grace)
 
-    app, rt = fast_app(lifespan=lifespan, hdrs=hdrs)
+    app, rt = fast_app(lifespan=lifespan, **(app_kw or {}))
     app.state.store, app.state.journal, app.state.runner = store, journal, runner
 
     @rt('/submit', methods=['post'])
@@ -82,6 +82,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
                                 status_code=503, headers={'Retry-After': '5'})
         tid = journal.add(task, dict(request_time=ts, slow_url=slow_url))
         runner.notify()
+        runner.events.publish(dict(id=tid, name=task, status='queued', attempts=0))
         return P(f'Request submitted at: {ts}', data_task=tid)
 
     @rt('/show_tstamps')
@@ -126,6 +127,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
         except ValueError as e: return bad_request(str(e))
         tid = journal.add('counter', dict(loops=loops, pause=0.5))
         runner.notify()
+        runner.events.publish(dict(id=tid, name='counter', status='queued', attempts=0))
         return P(f'Counter task {tid} started', data_task=tid)
 
     @rt('/')
