@@ -15,6 +15,8 @@ from .simple import simple_app
 from .dashboard import guide_dashboard
 from .signup import signup_app
 from .live import live_dashboard, front_kw
+from .runner import InlineRunner
+from .scale import ProcessRunner, DramatiqRunner, make_broker
 
 # %% ../nbs/90_cli.ipynb #41dd7a9f
 class _Server(uvicorn.Server):
@@ -66,7 +68,7 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  db:str='bg_tasks.db', # SQLite file for the journal and results
                  slow_url:str='http://127.0.0.1:8123', # base URL of the slow API
                  task:str='atask_submit', # task form to record: atask_submit (event loop) or task_submit (thread pool)
-                 concurrency:int=100, # tasks in flight at most
+                 concurrency:int=1000, # tasks in flight at most (async ones share one event loop)
                  threads:int=8, # threads for sync task functions
                  max_pending:int=10_000, # past this many queued+running tasks, /submit answers 503
                  max_attempts:int=5, # attempts per task before it fails
@@ -74,15 +76,27 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  retry_cap:float=30, # longest retry wait, in seconds
                  timeout:float=10, # HTTP timeout for calls to the slow API, in seconds
                  grace:float=10, # seconds running tasks get to finish on SIGTERM
-                 assets:str=None): # folder with htmx, the SSE extension and Pico (see `bg_fetch_assets`); default: CDN
+                 assets:str=None, # folder with htmx, the SSE extension and Pico (see `bg_fetch_assets`); default: CDN
+                 runner:str='inline', # where tasks run: inline (this process), process (a process pool) or dramatiq (workers)
+                 processes:int=None, # size of the process pool (--runner process); default: one per core
+                 broker_url:str='redis://127.0.0.1:6379/0'): # Redis for --runner dramatiq
     "Serve the background-task dashboard: journal, runner, stats, task view"
     err = check_dashboard_args(task=task, concurrency=concurrency, threads=threads, max_pending=max_pending,
                                max_attempts=max_attempts, retry_base=retry_base, retry_cap=retry_cap, timeout=timeout, grace=grace)
     if err: usage_error('bg_dashboard', err)
     try: front_kw(assets)
     except FileNotFoundError as e: usage_error('bg_dashboard', e)
+    runners = dict(inline=(InlineRunner, {}), process=(ProcessRunner, dict(processes=processes)),
+                   dramatiq=(DramatiqRunner, dict(broker_url=broker_url)))
+    if runner not in runners: usage_error('bg_dashboard', f'--runner must be one of {", ".join(runners)}, got {runner!r}')
+    if runner == 'dramatiq':
+        try: make_broker(broker_url)
+        except ValueError as e: usage_error('bg_dashboard', e)
+    if processes is not None and processes < 1: usage_error('bg_dashboard', '--processes must be at least 1')
+    make_runner, extra = runners[runner]
     app = live_dashboard(db, slow_url, assets, task=task, max_pending=max_pending, max_attempts=max_attempts, grace=grace,
-                            concurrency=concurrency, threads=threads, retry_base=retry_base, retry_cap=retry_cap, http_timeout=timeout)
+                            concurrency=concurrency, threads=threads, retry_base=retry_base, retry_cap=retry_cap, http_timeout=timeout,
+                            runner=make_runner, **extra)
     serve_all([('dashboard', app, port)], host, on_ready=lambda: print(f'bg_dashboard: http://{host}:{port}/', flush=True))
 
 # %% ../nbs/90_cli.ipynb #c2910952

@@ -107,9 +107,11 @@ def set_progress(self:Journal, id:int, done:float, total:float):
 
 # %% ../nbs/07_journal.ipynb #35ec86ad
 @patch
-def recover(self:Journal) -> int:
+def recover(self:Journal, started_before:float=None # only tasks started before this time (a lease)
+           ) -> int:
     "At start-up: requeue tasks left `running` by a crash; how many"
-    return self.store.execute("update task set status='queued', next_run_at=0 where status='running'")
+    if started_before is None: return self.store.execute("update task set status='queued', next_run_at=0 where status='running'")
+    return self.store.execute("update task set status='queued', next_run_at=0 where status='running' and started_at < ?", [started_before])
 
 # %% ../nbs/07_journal.ipynb #c4442983
 @patch

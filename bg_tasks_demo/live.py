@@ -7,6 +7,7 @@ __all__ = ['ASSETS', 'CDN', 'fetch_assets', 'bg_fetch_assets', 'front_kw', 'even
 
 # %% ../nbs/11_live.ipynb #29ed33d5
 import asyncio, io, json, subprocess, tarfile, tempfile, shutil, time
+from types import SimpleNamespace
 from pathlib import Path
 from fasthtml.common import *
 from fastcore.script import call_parse
@@ -70,7 +71,8 @@ def event_stream(req, journal, store, events, keepalive:float=15):
                 while not q.empty(): batch.append(q.get_nowait())
                 out = []
                 for ev in batch:
-                    if ev['status'] == 'succeeded' and ev.get('name') in SINKS and (r := store.result_for(ev['id'])):
+                    if ev['status'] == 'succeeded' and ev.get('name') in SINKS:
+                        r = SimpleNamespace(task_id=ev['id'], stored_at=ev['stored_at'], **ev['result'])
                         out.append(sse_message(result_item(r), 'result'))
                     out.append(f"event: task\ndata: {json.dumps({k: ev.get(k) for k in ('id', 'status', 'attempts', 'progress', 'error')})}\n\n")
                 out.append(sse_message(stats_line(journal.stats()), 'stats'))

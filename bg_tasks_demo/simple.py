@@ -6,6 +6,7 @@
 __all__ = ['simple_app']
 
 # %% ../nbs/04_simple.ipynb #3ebfa3f6
+import time
 from fasthtml.common import *
 from starlette.background import BackgroundTask
 from .tasks import counter

@@ -55,14 +55,14 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
                       max_pending:int=10_000, # past this many queued+running tasks, `/submit` answers 503
                       max_attempts:int=5, # attempts per task before it fails for good
                       grace:float=10, # seconds running tasks get to finish at shutdown
-                      runner=None, # a runner; default `InlineRunner(journal, **runner_kw)`
+                      runner=None, # makes the runner: `runner(journal, **runner_kw)`; default `InlineRunner`
                       show:int=50, # results per page
                       app_kw:dict=None, # passed to `fast_app` (headers, static path)
                       **runner_kw):
     "The dashboard with a journal, a runner, stats, a task view and backpressure"
     store = Store(db)
     journal = Journal(store, max_attempts=max_attempts)
-    runner = runner or InlineRunner(journal, **runner_kw)
+    runner = (runner or InlineRunner)(journal, **runner_kw)
 
     async def lifespan(app):
         await runner.start()
@@ -110,7 +110,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
 
     @rt('/tasks/{id}/retry', methods=['post'])
     async def retry(id:str):
-        try: n = journal.retry(int(id))
+        try: journal.retry(int(id))
         except ValueError: return bad_request(f'task id must be an integer, got {id[:40]!r}')
         runner.notify()
         try: return task_row(journal.get(int(id)))

@@ -10,6 +10,7 @@ PY=${PYTHON:-python3}
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v ab >/dev/null 2>&1 || need+=(apache2-utils)   # the benchmarks' load generator
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "setup: installing ${need[*]} from Debian"
