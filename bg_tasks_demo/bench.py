@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['bare_app', 'guide_app', 'uvicorn_proc', 'ab', 'peak_rss_mb', 'count_items', 'SSEWatch', 'pctl', 'wait_stable',
-           'page_time', 'fill', 'run_bench', 'fmt', 'table', 'plot']
+           'page_time', 'fill', 'run_bench', 'cpu_bench', 'dramatiq_bench', 'fmt', 'table', 'scale_table', 'plot']
 
 # %% ../nbs/12_bench.ipynb #0da12cd3
 import json, os, re, subprocess, sys, threading, time, tempfile
@@ -15,6 +15,10 @@ from .servers import Proc, free_port, script, wait_port
 from .store import Store
 from .dashboard import guide_dashboard
 from .harness import slow_api_proc, dashboard_proc
+from .journal import Journal
+from .runner import InlineRunner
+from .scale import ProcessRunner, redis_proc, worker_proc
+import asyncio
 
 # %% ../nbs/12_bench.ipynb #1ed935cc
 def bare_app():
@@ -160,6 +164,44 @@ def run_bench(n:int=1000, c:int=50, delay:float=3, rows=(10, 100, 10_000), pages
     return res
 
 # %% ../nbs/12_bench.ipynb #33bc5ab0
+def cpu_bench(n_tasks:int=8, n:int=300_000, workers:int=2) -> dict:
+    "Wall time of `n_tasks` × `count_primes(n)` on `workers` threads and on `workers` processes"
+    async def run(make):
+        j = Journal(Store(Path(tempfile.mkdtemp())/'cpu.db'))
+        r = make(j); await r.start()
+        for _ in range(workers): j.add('count_primes', dict(n=10))
+        r.notify(); await r.drain(60)
+        for _ in range(n_tasks): j.add('count_primes', dict(n=n))
+        t = time.perf_counter(); r.notify(); await r.drain(600); dt = time.perf_counter() - t
+        ok = j.stats()['succeeded']
+        await r.stop()
+        assert ok == n_tasks + workers, j.stats()
+        return dt
+    th = asyncio.run(run(lambda j: InlineRunner(j, threads=workers)))
+    pr = asyncio.run(run(lambda j: ProcessRunner(j, processes=workers)))
+    return dict(n_tasks=n_tasks, n=n, workers=workers, threads_s=th, processes_s=pr, speedup=th / pr)
+
+def dramatiq_bench(n:int=1000, c:int=50, delay:float=3, threads:int=100, procs=(1, 2), log=print) -> dict:
+    "1000 submits through Dramatiq, drained by 1 then 2 worker processes: drain time and handler latency"
+    out = {}
+    with redis_proc() as rds, slow_api_proc(delay=delay) as api:
+        for i, k in enumerate(procs):
+            burl, db = f'redis://127.0.0.1:{rds.port}/{i}', Path(tempfile.mkdtemp())/'dq.db'
+            with worker_proc(burl, processes=k, threads=threads) as wk, \
+                 dashboard_proc(db, api.url, runner='dramatiq', broker_url=burl) as dash:
+                ready = lambda: wk.output().count('is ready for action') >= k
+                end = time.time() + 60
+                while not ready() and time.time() < end: time.sleep(0.2)
+                t0 = time.time()
+                r = ab(f'{dash.url}/submit', n, c)
+                wait_stable(lambda: httpx.get(f'{dash.url}/api/stats', timeout=60).json()['results'], n,
+                            timeout=delay * n / threads + 120, quiet=30)
+            s = Store(db); last = s.q('select max(stored_at) t, count(*) n from result')[0]; s.close()
+            out[k] = dict(**r, stored=last['n'], drain=(last['t'] or t0) - t0)
+            log(f'dramatiq, {k} worker process(es): {out[k]}')
+    return dict(n=n, c=c, delay=delay, threads=threads, runs=out)
+
+# %% ../nbs/12_bench.ipynb #309d8c44
 def fmt(v, spec='.0f'): return '–' if v is None else format(v, spec)
 
 def table(res:dict) -> str:
@@ -180,6 +222,18 @@ def table(res:dict) -> str:
             ('peak RSS (MB)', *(fmt(x['rss']) for x in (b, g, o)))]
     head = f"| {p['n']} submits, {p['c']} at a time, slow API {p['delay']:g} s | bare handler | guide's design | ours |\n|---|---|---|---|\n"
     return head + '\n'.join('| ' + ' | '.join(r) + ' |' for r in rows) + '\n'
+
+def scale_table(cpu:dict, dq:dict) -> str:
+    "The scale-out figures as a markdown table"
+    r1, r2 = dq['runs'].get(1) or dq['runs'].get('1'), dq['runs'].get(2) or dq['runs'].get('2')
+    return (f"| scale-out | one | two | ratio |\n|---|---|---|---|\n"
+            f"| {cpu['n_tasks']} × count_primes({cpu['n']:,}): {cpu['workers']} threads vs {cpu['workers']} processes (s) "
+            f"| {cpu['threads_s']:.2f} | {cpu['processes_s']:.2f} | {cpu['speedup']:.2f}× speed-up |\n"
+            f"| Dramatiq, {dq['n']} slow-API tasks ({dq['delay']:g} s, {dq['threads']} threads per process): drain (s), 1 vs 2 worker processes "
+            f"| {r1['drain']:.1f} | {r2['drain']:.1f} | {r1['drain']/r2['drain']:.2f}× faster |\n"
+            f"| … results stored | {r1['stored']} | {r2['stored']} | |\n"
+            f"| … `/submit` (enqueue) p50 / p99 (ms) | {r1['p50']:.0f} / {r1['p99']:.0f} | {r2['p50']:.0f} / {r2['p99']:.0f} | |\n"
+            f"| … `/submit` req/s | {r1['rps']:.0f} | {r2['rps']:.0f} | |\n")
 
 def plot(res:dict, path):
     "Four panels: throughput, results kept, drain time, page cost"
