@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup run test bench export clean
+.PHONY: setup run test bench docs screenshots export
 setup:
 	@bash tools/setup.sh
 
@@ -16,6 +16,12 @@ test: setup           ## every notebook, plus the export/clean checks
 
 bench: setup          ## benchmarks (skipped by the default test run: nbdev flag `bench`)
 	$(BIN)/python tools/run_tests.py --flags bench --path 'nbs/*bench*.ipynb'
+
+docs: setup          ## the docs site: nbdev_docs with Quarto; without it, a browsable preview in _docs/
+	$(BIN)/python tools/docs.py --check
+
+screenshots: setup   ## the browser tests, saving their screenshots to nbs/images/ for the README and docs
+	BG_SCREENSHOTS=1 $(BIN)/python tools/run_tests.py --path nbs/16_browser.ipynb
 
 export: setup
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean

@@ -47,7 +47,7 @@ def ab(url:str, n:int=1000, c:int=50) -> dict:
     out = r.stdout
     pct = lambda p: float(re.search(rf'^\s*{p}%\s+(\d+)', out, re.M).group(1))
     return dict(rps=float(re.search(r'Requests per second:\s+([\d.]+)', out).group(1)), p50=pct(50), p99=pct(99),
-                failed=int(re.search(r'Failed requests:\s+(\d+)', out).group(1)),
+                failed=sum(int(m) for m in re.findall(r'(?:Connect|Receive|Exceptions): (\d+)', out)),  # not `Length`: bodies differ
                 non2xx=int(m.group(1)) if (m := re.search(r'Non-2xx responses:\s+(\d+)', out)) else 0)
 
 def peak_rss_mb(pid:int) -> float:

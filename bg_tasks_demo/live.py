@@ -56,27 +56,33 @@ def front_kw(assets:str=None # folder with `ASSETS`; `None` loads them from the 
                       Script(src='/htmx.min.js'), Script(src='/sse.js'), Link(rel='stylesheet', href='/pico.min.css')))
 
 # %% ../nbs/11_live.ipynb #7da5cac5
-def event_stream(req, journal, store, events, keepalive:float=15):
+def event_stream(req, journal, store, events, keepalive:float=15, task_every:float=0.3):
     "An async generator of SSE messages for the runner's events"
     async def gen():
         q = events.subscribe()
+        pending, last = None, 0.0   # `task` messages: at most one per `task_every` s, and always a last one
         try:
             yield sse_message(stats_line(journal.stats()), 'stats')
             while True:
-                try: ev = await asyncio.wait_for(q.get(), keepalive)
+                wait = keepalive if pending is None else max(0, task_every - (time.monotonic() - last))
+                try: batch = [await asyncio.wait_for(q.get(), wait)]
                 except TimeoutError:
-                    yield ': keep-alive\n\n'
-                    continue
-                batch = [ev]
+                    batch = []
+                    if pending is None:
+                        yield ': keep-alive\n\n'
+                        continue
                 while not q.empty(): batch.append(q.get_nowait())
                 out = []
                 for ev in batch:
                     if ev['status'] == 'succeeded' and ev.get('name') in SINKS:
                         r = SimpleNamespace(task_id=ev['id'], stored_at=ev['stored_at'], **ev['result'])
                         out.append(sse_message(result_item(r), 'result'))
-                    out.append(f"event: task\ndata: {json.dumps({k: ev.get(k) for k in ('id', 'status', 'attempts', 'progress', 'error')})}\n\n")
-                out.append(sse_message(stats_line(journal.stats()), 'stats'))
-                yield ''.join(out)
+                    pending = ev
+                if pending is not None and time.monotonic() - last >= task_every:
+                    out.append(f"event: task\ndata: {json.dumps({k: pending.get(k) for k in ('id', 'status', 'attempts', 'progress', 'error')})}\n\n")
+                    pending, last = None, time.monotonic()
+                if batch: out.append(sse_message(stats_line(journal.stats()), 'stats'))
+                if out: yield ''.join(out)
         finally: events.unsubscribe(q)
     return gen()
 
@@ -104,5 +110,5 @@ def live_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and resul
                 H2('Responses from Tasks'),
                 Ul(*map(result_item, store.get_results(show)), id='results', sse_swap='result', hx_swap='afterbegin'),
                 H2('Tasks'),
-                Div(task_table(journal.recent(20)), hx_get='/tasks', hx_trigger='sse:task throttle:300ms', hx_swap='innerHTML', id='live-tasks')))
+                Div(task_table(journal.recent(20)), hx_get='/tasks', hx_trigger='sse:task', hx_swap='innerHTML', id='live-tasks')))
     return app

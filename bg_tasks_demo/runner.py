@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['REGISTRY', 'SINKS', 'log', 'RemoteTaskError', 'is_transient', 'describe', 'backoff', 'call_task', 'call_task_sync',
-           'store_result', 'execute', 'Events', 'InlineRunner']
+           'store_result', 'execute', 'Events', 'ShardedTransport', 'shared_client', 'InlineRunner']
 
 # %% ../nbs/08_runner.ipynb #c8bba1c8
 import asyncio, inspect, json, logging, random, time
@@ -91,6 +91,23 @@ class Events:
             q.put_nowait(ev)
 
 # %% ../nbs/08_runner.ipynb #863a8b83
+class ShardedTransport(httpx.AsyncBaseTransport):
+    "An async transport that spreads requests over `shards` small connection pools"
+    def __init__(self, max_connections:int=1000, per_shard:int=10, **kw):
+        n = max(1, -(-max_connections // per_shard))
+        lim = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        self.shards, self.i = [httpx.AsyncHTTPTransport(limits=lim, **kw) for _ in range(n)], 0
+    async def handle_async_request(self, request):
+        self.i = (self.i + 1) % len(self.shards)
+        return await self.shards[self.i].handle_async_request(request)
+    async def aclose(self):
+        for s in self.shards: await s.aclose()
+
+def shared_client(max_connections:int=1000, timeout:float=10) -> httpx.AsyncClient:
+    "The runner's one `AsyncClient`: explicit timeouts, `max_connections` spread over pools of 10"
+    return httpx.AsyncClient(timeout=timeout, transport=ShardedTransport(max_connections))
+
+# %% ../nbs/08_runner.ipynb #8d5988af
 log = logging.getLogger('bg_tasks_demo')
 
 class InlineRunner:
@@ -99,8 +116,8 @@ class InlineRunner:
                  threads:int=8, # size of the pool for sync task functions
                  retry_base:float=0.5, retry_cap:float=30, # backoff, in seconds
                  http_timeout:float=10, # the shared client's timeout
-                 registry:dict=None, sinks:dict=None, events:Events=None, poll:float=0.5):
-        self.journal, self.concurrency, self.threads, self.poll = journal, concurrency, threads, poll
+                 registry:dict=None, sinks:dict=None, events:Events=None, poll:float=0.5, batch_wait:float=0.005):
+        self.journal, self.concurrency, self.threads, self.poll, self.batch_wait = journal, concurrency, threads, poll, batch_wait
         self.retry_base, self.retry_cap, self.http_timeout = retry_base, retry_cap, http_timeout
         self.registry, self.sinks = registry or REGISTRY, sinks if sinks is not None else SINKS
         self.events = events or Events()
@@ -109,8 +126,7 @@ class InlineRunner:
     async def start(self):
         "Recover what a crash left running, then start taking work"
         self.loop = asyncio.get_running_loop()
-        self.client = httpx.AsyncClient(timeout=self.http_timeout,
-                                        limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency))
+        self.client = shared_client(self.concurrency, self.http_timeout)
         self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix='bg-task')
         self.wake = asyncio.Event()
         n = self.journal.recover()
@@ -125,11 +141,12 @@ class InlineRunner:
         if running_here: self.wake.set()
         else: self.loop.call_soon_threadsafe(self.wake.set)
 
-# %% ../nbs/08_runner.ipynb #f4b69285
+# %% ../nbs/08_runner.ipynb #ff91663e
 @patch
 async def _loop(self:InlineRunner):
     while not self.stopping:
         self.wake.clear()
+        await asyncio.sleep(self.batch_wait)   # let a burst of submits arrive, then claim them in one statement
         for t in self.journal.claim_due(self.concurrency - len(self.running)):
             self.running[t.id] = asyncio.create_task(self._run(t))
             self.publish(t, 'running')
@@ -183,7 +200,7 @@ def _progress(self:InlineRunner, t, done, total):
     self.journal.set_progress(t.id, done, total)
     self.publish(t, 'running', progress=done/total if total else 0)
 
-# %% ../nbs/08_runner.ipynb #d86b313b
+# %% ../nbs/08_runner.ipynb #b1cbb023
 @patch
 async def stop(self:InlineRunner, grace:float=10):
     "Stop taking work; let running tasks finish for `grace` seconds; requeue the rest"

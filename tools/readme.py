@@ -11,7 +11,7 @@ def render(nb_path=root/'nbs'/'index.ipynb') -> str:
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if not src or src.startswith('#| hide'): continue
-        if c['cell_type'] == 'markdown': out.append(src)
+        if c['cell_type'] == 'markdown': out.append(src.replace('](images/', '](nbs/images/').replace('](bench/', '](nbs/bench/'))
         elif c['cell_type'] == 'code':
             out.append('```python\n' + src + '\n```')
             for o in c.get('outputs', []):
