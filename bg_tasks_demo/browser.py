@@ -33,7 +33,7 @@ def browser_page(width:int=1100, height:int=800):
         finally: b.close()
 
 def shots_dir() -> Path:
-    "Where screenshots go: `nbs/images` when `BG_SCREENSHOTS=1`, else a temporary folder"
-    d = Path(__file__).resolve().parent.parent/'nbs'/'images' if os.environ.get('BG_SCREENSHOTS') else Path(tempfile.mkdtemp())
+    "Where screenshots go: the folder named by `BG_SCREENSHOTS` (`make screenshots`: `nbs/images`), else a temporary one"
+    d = Path(os.environ['BG_SCREENSHOTS']) if os.environ.get('BG_SCREENSHOTS') else Path(tempfile.mkdtemp())
     d.mkdir(parents=True, exist_ok=True)
     return d

@@ -55,9 +55,10 @@ def bg_slow_api(host:str='127.0.0.1', # interface to bind
                 delay:float=3, # seconds each call takes
                 fail_rate:float=0, # fraction of calls answering 503
                 hang_rate:float=0, # fraction of calls hanging past a client's timeout
+                hang_time:float=120, # how long a hanging call hangs, in seconds
                 seed:int=None): # seed for the fault dice
     "Serve the simulated slow API: `/slow?ts=INT`"
-    try: app = slow_app(delay, fail_rate=fail_rate, hang_rate=hang_rate, seed=seed)
+    try: app = slow_app(delay, fail_rate=fail_rate, hang_rate=hang_rate, hang_time=hang_time, seed=seed)
     except ValueError as e: usage_error('bg_slow_api', e)
     uvicorn.run(app, host=host, port=port, log_level='warning')
 
@@ -67,7 +68,7 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  port:int=5001, # port to listen on
                  db:str='bg_tasks.db', # SQLite file for the journal and results
                  slow_url:str='http://127.0.0.1:8123', # base URL of the slow API
-                 task:str='atask_submit', # task form to record: atask_submit (event loop) or task_submit (thread pool)
+                 task:str=None, # task form to record: atask_submit (event loop; default inline) or task_submit (threads; default otherwise)
                  concurrency:int=1000, # tasks in flight at most (async ones share one event loop)
                  threads:int=8, # threads for sync task functions
                  max_pending:int=10_000, # past this many queued+running tasks, /submit answers 503
@@ -81,6 +82,7 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  processes:int=None, # size of the process pool (--runner process); default: one per core
                  broker_url:str='redis://127.0.0.1:6379/0'): # Redis for --runner dramatiq
     "Serve the background-task dashboard: journal, runner, stats, task view"
+    task = task or ('atask_submit' if runner == 'inline' else 'task_submit')
     err = check_dashboard_args(task=task, concurrency=concurrency, threads=threads, max_pending=max_pending,
                                max_attempts=max_attempts, retry_base=retry_base, retry_cap=retry_cap, timeout=timeout, grace=grace)
     if err: usage_error('bg_dashboard', err)

@@ -90,7 +90,7 @@ def event_stream(req, journal, store, events, keepalive:float=15, task_every:flo
 def live_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and results
                    slow_url:str='http://127.0.0.1:8123', # base URL of the slow API
                    assets:str=None, # local folder with htmx & co; `None` uses the CDN
-                   show:int=50, # results shown at first
+                   show:int=20, # results shown at first
                    **kw): # passed to `tracked_dashboard`
     "The tracked dashboard plus `/live`, a page updated over SSE, and `/events`, its stream"
     app = tracked_dashboard(db, slow_url, app_kw=front_kw(assets), show=show, **kw)

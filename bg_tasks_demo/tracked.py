@@ -56,7 +56,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
                       max_attempts:int=5, # attempts per task before it fails for good
                       grace:float=10, # seconds running tasks get to finish at shutdown
                       runner=None, # makes the runner: `runner(journal, **runner_kw)`; default `InlineRunner`
-                      show:int=50, # results per page
+                      show:int=20, # results per page
                       app_kw:dict=None, # passed to `fast_app` (headers, static path)
                       **runner_kw):
     "The dashboard with a journal, a runner, stats, a task view and backpressure"
