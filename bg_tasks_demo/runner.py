@@ -4,14 +4,16 @@
 
 # %% auto #0
 __all__ = ['REGISTRY', 'SINKS', 'log', 'RemoteTaskError', 'is_transient', 'describe', 'backoff', 'call_task', 'call_task_sync',
-           'store_result', 'execute', 'Events', 'ShardedTransport', 'shared_client', 'InlineRunner']
+           'store_result', 'execute', 'Events', 'AsyncioStream', 'AsyncioBackend', 'ShardedTransport', 'shared_client',
+           'InlineRunner']
 
 # %% ../nbs/08_runner.ipynb #c8bba1c8
-import asyncio, inspect, json, logging, random, time
+import asyncio, inspect, json, logging, random, ssl, time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from fastcore.utils import patch
-import httpx
+import httpx, httpcore
+from httpcore._utils import is_socket_readable
 from . import tasks
 from .journal import Journal
 
@@ -91,13 +93,68 @@ class Events:
             q.put_nowait(ev)
 
 # %% ../nbs/08_runner.ipynb #863a8b83
+async def _within(aw, timeout):
+    "Await `aw` for at most `timeout` seconds (`None`: no limit)"
+    if timeout is None: return await aw
+    if hasattr(asyncio, 'timeout'):
+        async with asyncio.timeout(timeout): return await aw
+    return await asyncio.wait_for(aw, timeout)   # Python 3.10
+
+class AsyncioStream(httpcore.AsyncNetworkStream):
+    "httpcore's network stream on an asyncio `StreamReader`/`StreamWriter` pair"
+    def __init__(self, reader, writer): self.r, self.w = reader, writer
+    async def read(self, max_bytes, timeout=None):
+        try: return await _within(self.r.read(max_bytes), timeout)
+        except TimeoutError: raise httpcore.ReadTimeout('read timed out') from None
+        except OSError as e: raise httpcore.ReadError(str(e)) from e
+    async def write(self, buffer, timeout=None):
+        if not buffer: return
+        try:
+            self.w.write(buffer)
+            await _within(self.w.drain(), timeout)
+        except TimeoutError: raise httpcore.WriteTimeout('write timed out') from None
+        except OSError as e: raise httpcore.WriteError(str(e)) from e
+    async def aclose(self):
+        self.w.close()
+        try: await self.w.wait_closed()
+        except OSError: pass
+    async def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        try: await _within(self.w.start_tls(ssl_context, server_hostname=server_hostname), timeout)
+        except TimeoutError: raise httpcore.ConnectTimeout('TLS handshake timed out') from None
+        except (OSError, ssl.SSLError) as e: raise httpcore.ConnectError(str(e)) from e
+        return self
+    def get_extra_info(self, info):
+        sock = self.w.get_extra_info('socket')
+        return dict(ssl_object=lambda: self.w.get_extra_info('ssl_object'), client_addr=lambda: self.w.get_extra_info('sockname'),
+                    server_addr=lambda: self.w.get_extra_info('peername'), socket=lambda: sock,
+                    is_readable=lambda: sock is not None and is_socket_readable(sock)).get(info, lambda: None)()
+
+class AsyncioBackend(httpcore.AsyncNetworkBackend):
+    "httpcore's network backend on plain asyncio"
+    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        try: r, w = await _within(asyncio.open_connection(host, port, local_addr=(local_address, 0) if local_address else None), timeout)
+        except TimeoutError: raise httpcore.ConnectTimeout(f'connecting to {host}:{port} timed out') from None
+        except OSError as e: raise httpcore.ConnectError(str(e)) from e
+        for opt in socket_options or []: w.get_extra_info('socket').setsockopt(*opt)
+        return AsyncioStream(r, w)
+    async def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError('unix sockets are not supported by AsyncioBackend')
+    async def sleep(self, seconds): await asyncio.sleep(seconds)
+
+# %% ../nbs/08_runner.ipynb #f4b69285
+class _Shard(httpx.AsyncHTTPTransport):
+    "httpx's transport with a pool of `per_shard` connections on `AsyncioBackend`"
+    def __init__(self, per_shard:int, ssl_context):
+        super().__init__(verify=ssl_context)
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, max_connections=per_shard,
+            max_keepalive_connections=per_shard, keepalive_expiry=5.0, network_backend=AsyncioBackend())
+
 class ShardedTransport(httpx.AsyncBaseTransport):
     "An async transport that spreads requests over `shards` small connection pools"
-    def __init__(self, max_connections:int=1000, per_shard:int=10, **kw):
+    def __init__(self, max_connections:int=1000, per_shard:int=10):
         n = max(1, -(-max_connections // per_shard))
-        lim = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        kw.setdefault('verify', httpx.create_ssl_context())   # one SSL context for all: each costs ~40 ms to build
-        self.shards, self.i = [httpx.AsyncHTTPTransport(limits=lim, **kw) for _ in range(n)], 0
+        ctx = httpx.create_ssl_context()   # one SSL context for all shards: each costs ~40 ms to build
+        self.shards, self.i = [_Shard(per_shard, ctx) for _ in range(n)], 0
     async def handle_async_request(self, request):
         self.i = (self.i + 1) % len(self.shards)
         return await self.shards[self.i].handle_async_request(request)
@@ -108,7 +165,7 @@ def shared_client(max_connections:int=1000, timeout:float=10) -> httpx.AsyncClie
     "The runner's one `AsyncClient`: explicit timeouts, `max_connections` spread over pools of 10"
     return httpx.AsyncClient(timeout=timeout, transport=ShardedTransport(max_connections))
 
-# %% ../nbs/08_runner.ipynb #8d5988af
+# %% ../nbs/08_runner.ipynb #ff91663e
 log = logging.getLogger('bg_tasks_demo')
 
 class InlineRunner:
@@ -142,7 +199,7 @@ class InlineRunner:
         if running_here: self.wake.set()
         else: self.loop.call_soon_threadsafe(self.wake.set)
 
-# %% ../nbs/08_runner.ipynb #ff91663e
+# %% ../nbs/08_runner.ipynb #b1cbb023
 @patch
 async def _loop(self:InlineRunner):
     while not self.stopping:
@@ -201,7 +258,7 @@ def _progress(self:InlineRunner, t, done, total):
     self.journal.set_progress(t.id, done, total)
     self.publish(t, 'running', progress=done/total if total else 0)
 
-# %% ../nbs/08_runner.ipynb #b1cbb023
+# %% ../nbs/08_runner.ipynb #1e772127
 @patch
 async def stop(self:InlineRunner, grace:float=10):
     "Stop taking work; let running tasks finish for `grace` seconds; requeue the rest"
