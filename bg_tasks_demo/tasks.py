@@ -58,13 +58,14 @@ def task_submit(request_time:int, # the timestamp sent as `ts`
 # %% ../nbs/03_tasks.ipynb #8dd1bbec
 async def atask_submit(request_time:int, # the timestamp sent as `ts`
                        slow_url:str=SLOW_URL, # base URL of the slow API
-                       timeout:float=10.0, # seconds before giving up on the call
+                       timeout:float=None, # seconds before giving up; default: the client's (10 s without one)
                        client:httpx.AsyncClient=None # a shared client, filled in by a runner
                       ) -> dict:
     "Async `task_submit`: same call, same answer, without holding a thread while it waits"
     if client is None:
-        async with httpx.AsyncClient() as c: return await atask_submit(request_time, slow_url, timeout, c)
-    r = await client.post(f'{slow_url}/slow', params={'ts': request_time}, timeout=timeout)
+        async with httpx.AsyncClient(timeout=timeout or 10.0) as c: return await atask_submit(request_time, slow_url, timeout, c)
+    r = await client.post(f'{slow_url}/slow', params={'ts': request_time},
+                          timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
     r.raise_for_status()
     return check_answer(r.json(), request_time)
 
