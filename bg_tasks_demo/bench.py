@@ -20,7 +20,7 @@ from .runner import InlineRunner
 from .scale import ProcessRunner, redis_proc, worker_proc
 import asyncio
 
-# %% ../nbs/12_bench.ipynb #1ed935cc
+# %% ../nbs/12_bench.ipynb #846377ab
 def bare_app():
     "A FastHTML app whose `/submit` does nothing but answer: the ceiling for any handler"
     app, rt = fast_app()
@@ -38,7 +38,7 @@ def uvicorn_proc(factory:str, port:int=None, env=None) -> Proc:
     return Proc([sys.executable, '-m', 'uvicorn', '--factory', factory, '--host', '127.0.0.1', '--port', port,
                  '--log-level', 'warning'], port=port, env=env)
 
-# %% ../nbs/12_bench.ipynb #b10893cd
+# %% ../nbs/12_bench.ipynb #768cf3fa
 def ab(url:str, n:int=1000, c:int=50) -> dict:
     "POST `n` requests to `url`, `c` at a time, as htmx does (`HX-Request: true`); req/s, p50 and p99 in ms, failures"
     r = subprocess.run(['ab', '-q', '-n', str(n), '-c', str(c), '-s', '60', '-p', '/dev/null', '-H', 'HX-Request: true',
@@ -57,7 +57,7 @@ def peak_rss_mb(pid:int) -> float:
 
 def count_items(html:str) -> int: return len(re.findall(r'<li[\s>]', html))
 
-# %% ../nbs/12_bench.ipynb #768cf3fa
+# %% ../nbs/12_bench.ipynb #aa5c0664
 class SSEWatch:
     "Collect the receive time and `data-stored-at` of every `result` event from `url` in a thread"
     def __init__(self, url:str):
@@ -76,7 +76,7 @@ class SSEWatch:
         except httpx.HTTPError: pass
     def stop(self): self.stop_ = True
 
-# %% ../nbs/12_bench.ipynb #aa5c0664
+# %% ../nbs/12_bench.ipynb #c146f83c
 def pctl(xs, p): 
     xs = sorted(xs)
     return xs[min(len(xs)-1, int(round(p/100*(len(xs)-1))))] if xs else float('nan')
@@ -91,7 +91,7 @@ def wait_stable(count, target:int, timeout:float, quiet:float):
         if n >= target or time.time() - last_t > quiet: break
     return last, last_t
 
-# %% ../nbs/12_bench.ipynb #23decc7e
+# %% ../nbs/12_bench.ipynb #ea76c286
 def page_time(url:str, n:int=100) -> float:
     "Median ms of `n` sequential GETs of `url`, as htmx's polling makes them"
     ts = []
@@ -116,7 +116,7 @@ def fill(db, rows:int, guide:bool=False):
         for i in range(rows): s.put_result(f'fill{i}', i, i+3)
     s.close()
 
-# %% ../nbs/12_bench.ipynb #ea76c286
+# %% ../nbs/12_bench.ipynb #2656c821
 def run_bench(n:int=1000, c:int=50, delay:float=3, rows=(10, 100, 10_000), pages:int=100, out=None, log=print):
     "Run the whole benchmark; a dict of figures per target"
     tmp = Path(tempfile.mkdtemp())
@@ -163,7 +163,7 @@ def run_bench(n:int=1000, c:int=50, delay:float=3, rows=(10, 100, 10_000), pages
     if out: Path(out).write_text(json.dumps(res, indent=1))
     return res
 
-# %% ../nbs/12_bench.ipynb #33bc5ab0
+# %% ../nbs/12_bench.ipynb #79c8bb8c
 def cpu_bench(n_tasks:int=8, n:int=300_000, workers:int=2) -> dict:
     "Wall time of `n_tasks` × `count_primes(n)` on `workers` threads and on `workers` processes"
     async def run(make):
@@ -201,7 +201,7 @@ def dramatiq_bench(n:int=1000, c:int=50, delay:float=3, threads:int=100, procs=(
             log(f'dramatiq, {k} worker process(es): {out[k]}')
     return dict(n=n, c=c, delay=delay, threads=threads, runs=out)
 
-# %% ../nbs/12_bench.ipynb #309d8c44
+# %% ../nbs/12_bench.ipynb #96845527
 def fmt(v, spec='.0f'): return '–' if v is None else format(v, spec)
 
 def table(res:dict) -> str:

@@ -18,7 +18,7 @@ from .live import live_dashboard, front_kw
 from .runner import InlineRunner
 from .scale import ProcessRunner, DramatiqRunner, make_broker
 
-# %% ../nbs/90_cli.ipynb #41dd7a9f
+# %% ../nbs/90_cli.ipynb #839576bd
 class _Server(uvicorn.Server):
     @contextmanager
     def capture_signals(self): yield   # `serve_all` handles signals for every server at once
@@ -42,13 +42,13 @@ def serve_all(apps:list, # (name, ASGI app, port) triples
     servers = [_Server(uvicorn.Config(a, host=host, port=p, log_level=log_level)) for _,a,p in apps]
     asyncio.run(_serve_all(servers, on_ready))
 
-# %% ../nbs/90_cli.ipynb #b3513b83
+# %% ../nbs/90_cli.ipynb #d0e32091
 def usage_error(prog:str, msg:str):
     "Print `prog: error: msg` and exit with status 2"
     print(f'{prog}: error: {msg}', file=sys.stderr)
     sys.exit(2)
 
-# %% ../nbs/90_cli.ipynb #d0e32091
+# %% ../nbs/90_cli.ipynb #78a02852
 @call_parse
 def bg_slow_api(host:str='127.0.0.1', # interface to bind
                 port:int=8123, # port to listen on
@@ -62,7 +62,7 @@ def bg_slow_api(host:str='127.0.0.1', # interface to bind
     except ValueError as e: usage_error('bg_slow_api', e)
     uvicorn.run(app, host=host, port=port, log_level='warning')
 
-# %% ../nbs/90_cli.ipynb #78a02852
+# %% ../nbs/90_cli.ipynb #c2910952
 @call_parse
 def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  port:int=5001, # port to listen on
@@ -101,7 +101,7 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                             runner=make_runner, **extra)
     serve_all([('dashboard', app, port)], host, on_ready=lambda: print(f'bg_dashboard: http://{host}:{port}/', flush=True))
 
-# %% ../nbs/90_cli.ipynb #c2910952
+# %% ../nbs/90_cli.ipynb #4a22751e
 def check_dashboard_args(task, **nums) -> str|None:
     "The first problem with `bg_dashboard`'s arguments, or `None`"
     if task not in ('atask_submit', 'task_submit'): return f'--task must be atask_submit or task_submit, got {task!r}'
@@ -109,7 +109,7 @@ def check_dashboard_args(task, **nums) -> str|None:
         if v is None or v < (1 if k in ('concurrency', 'threads', 'max_pending', 'max_attempts') else 0):
             return f'--{k} must be positive, got {v}'
 
-# %% ../nbs/90_cli.ipynb #13aa4506
+# %% ../nbs/90_cli.ipynb #e0c759e0
 @call_parse
 def bg_demo(host:str='127.0.0.1', # interface to bind
             port:int=5001, # the dashboard's port; the other examples take the next ones

@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 from .store import Store
 from .tasks import task_submit, SLOW_URL
 
-# %% ../nbs/05_dashboard.ipynb #8c70fcd2
+# %% ../nbs/05_dashboard.ipynb #38ce8a97
 def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table lives
                     slow_url:str=SLOW_URL, # base URL of the slow API
                     clock=time.time, # where `submit` reads the time
@@ -50,7 +50,7 @@ def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table live
     app.state.tstamps = tstamps
     return app
 
-# %% ../nbs/05_dashboard.ipynb #66479509
+# %% ../nbs/05_dashboard.ipynb #ff0191ec
 def result_item(r): return Li(f'request_time={r.request_time} response_time={r.response_time}', id=f'r-{r.task_id}', data_stored_at=r.stored_at)
 def results_list(rows): return Ul(*map(result_item, rows), id='results')
 
@@ -63,7 +63,7 @@ def page(*extra, submit='/submit', results=(), results_path='/show_tstamps', tit
         Div(results_list(results), hx_get=results_path, hx_trigger='every 5s'),
         *extra)
 
-# %% ../nbs/05_dashboard.ipynb #ff0191ec
+# %% ../nbs/05_dashboard.ipynb #45995e7e
 def dashboard_app(db_path='bg_tasks.db', # the SQLite file results are stored in
                   slow_url:str=SLOW_URL, # base URL of the slow API
                   show:int=100, # how many results `/show_tstamps` lists, newest first

@@ -14,7 +14,7 @@ from .servers import Proc, free_port, script
 from .store import Store
 from .journal import Journal
 
-# %% ../nbs/10_reliability.ipynb #e180bb1f
+# %% ../nbs/10_reliability.ipynb #f54c4bb4
 def _flags(kw): return [str(o) for k,v in kw.items() for o in (f'--{k}', v)]
 
 def slow_api_proc(port:int=None, **kw) -> Proc:
@@ -27,7 +27,7 @@ def dashboard_proc(db, slow_url:str, port:int=None, cwd=None, **kw) -> Proc:
     port = port or free_port()
     return Proc([script('bg_dashboard'), '--port', port, '--db', db, '--slow_url', slow_url, *_flags(kw)], port=port, cwd=cwd)
 
-# %% ../nbs/10_reliability.ipynb #f54c4bb4
+# %% ../nbs/10_reliability.ipynb #669227e5
 def submit_many(url:str, n:int, workers:int=50, path:str='/submit') -> list:
     "POST `n` submits to `url`, `workers` at a time; the status codes"
     with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=workers)) as c, ThreadPoolExecutor(workers) as ex:

@@ -10,13 +10,13 @@ import json, time
 from fastcore.utils import *
 from .store import Store
 
-# %% ../nbs/07_journal.ipynb #8e588209
+# %% ../nbs/07_journal.ipynb #6e525fa7
 STATUSES = ('queued', 'running', 'succeeded', 'failed')
 
 class Task: id:int; name:str; args:str; status:str; attempts:int; max_attempts:int; last_error:str; \
     created_at:float; started_at:float; finished_at:float; next_run_at:float; progress:float; result:str
 
-# %% ../nbs/07_journal.ipynb #cf11ece0
+# %% ../nbs/07_journal.ipynb #6f714610
 def _create_counts(db):
     "Create the `counts` table and its triggers, seeded from the current rows (once)"
     if 'counts' in db.table_names(): return
@@ -31,7 +31,7 @@ def _create_counts(db):
     db.execute("create trigger result_ins after insert on result begin update counts set n=n+1 where name='results'; end")
     db.execute("create trigger result_del after delete on result begin update counts set n=n-1 where name='results'; end")
 
-# %% ../nbs/07_journal.ipynb #6f714610
+# %% ../nbs/07_journal.ipynb #88933bf8
 class Journal:
     "Tasks and their state, in the same SQLite file as the results"
     def __init__(self, store:Store, # where the journal lives (its lock guards every change)
@@ -54,7 +54,7 @@ class Journal:
         with self.store: return self.t[id]
     def args(self, task) -> dict: return json.loads(task.args)
 
-# %% ../nbs/07_journal.ipynb #e5c41ad8
+# %% ../nbs/07_journal.ipynb #7814258e
 @patch
 def claim_due(self:Journal, limit:int, # at most this many
               now:float=None) -> list:
@@ -75,7 +75,7 @@ def claim(self:Journal, id:int) -> Task|None:
                          [time.time(), id])
     return Task(**rows[0]) if rows else None
 
-# %% ../nbs/07_journal.ipynb #7814258e
+# %% ../nbs/07_journal.ipynb #23c29be2
 @patch
 def succeed(self:Journal, id:int, result, # the task's return value (JSON-serialisable)
             sink=None): # optional `sink(store, id, result)`, run in the same transaction
@@ -105,7 +105,7 @@ def set_progress(self:Journal, id:int, done:float, total:float):
     "Record how far task `id` got, as a fraction"
     self.store.execute("update task set progress=? where id=?", [min(max(done/total, 0), 1) if total else 0, id])
 
-# %% ../nbs/07_journal.ipynb #35ec86ad
+# %% ../nbs/07_journal.ipynb #df8e53e3
 @patch
 def recover(self:Journal, started_before:float=None # only tasks started before this time (a lease)
            ) -> int:
@@ -113,7 +113,7 @@ def recover(self:Journal, started_before:float=None # only tasks started before 
     if started_before is None: return self.store.execute("update task set status='queued', next_run_at=0 where status='running'")
     return self.store.execute("update task set status='queued', next_run_at=0 where status='running' and started_at < ?", [started_before])
 
-# %% ../nbs/07_journal.ipynb #c4442983
+# %% ../nbs/07_journal.ipynb #a854788f
 @patch
 def retry(self:Journal, id:int=None) -> int:
     "Queue failed task `id` (or every failed task) again, with a fresh set of attempts; how many"

@@ -15,7 +15,7 @@ from .tracked import tracked_dashboard, stats_line, task_table
 from .dashboard import result_item
 from .runner import SINKS
 
-# %% ../nbs/11_live.ipynb #8d0450dd
+# %% ../nbs/11_live.ipynb #b0bc89f8
 ASSETS = {  # local file name: (npm package, file inside the package)
     'htmx.min.js': ('htmx.org@2.0.7', 'dist/htmx.min.js'),
     'sse.js': ('htmx-ext-sse@2.2.4', 'sse.js'),
@@ -42,7 +42,7 @@ def bg_fetch_assets(dest:str='assets'): # folder to fill
     "Fetch htmx, its SSE extension and Pico CSS from the npm registry into `dest`"
     for p in fetch_assets(dest): print(f'{p}  {p.stat().st_size:,} bytes')
 
-# %% ../nbs/11_live.ipynb #b0bc89f8
+# %% ../nbs/11_live.ipynb #dfd55140
 def front_kw(assets:str=None # folder with `ASSETS`; `None` loads them from the CDN
             ) -> dict:
     "`fast_app` arguments that load htmx, the SSE extension and Pico from `assets`, or from the CDN"
@@ -55,7 +55,7 @@ def front_kw(assets:str=None # folder with `ASSETS`; `None` loads them from the 
                 hdrs=(Meta(charset='utf-8'), Meta(name='viewport', content='width=device-width, initial-scale=1'),
                       Script(src='/htmx.min.js'), Script(src='/sse.js'), Link(rel='stylesheet', href='/pico.min.css')))
 
-# %% ../nbs/11_live.ipynb #7da5cac5
+# %% ../nbs/11_live.ipynb #4bc4f180
 def event_stream(req, journal, store, events, keepalive:float=15, task_every:float=0.3):
     "An async generator of SSE messages for the runner's events"
     async def gen():
@@ -86,7 +86,7 @@ def event_stream(req, journal, store, events, keepalive:float=15, task_every:flo
         finally: events.unsubscribe(q)
     return gen()
 
-# %% ../nbs/11_live.ipynb #4bc4f180
+# %% ../nbs/11_live.ipynb #57df07f5
 def live_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and results
                    slow_url:str='http://127.0.0.1:8123', # base URL of the slow API
                    assets:str=None, # local folder with htmx & co; `None` uses the CDN

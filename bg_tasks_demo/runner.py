@@ -17,7 +17,7 @@ from httpcore._utils import is_socket_readable
 from . import tasks
 from .journal import Journal
 
-# %% ../nbs/08_runner.ipynb #d3a73acf
+# %% ../nbs/08_runner.ipynb #205e6d24
 class RemoteTaskError(Exception):
     "A task's failure reported by another process or machine, already described, with its retry verdict"
     def __init__(self, error:str, transient:bool): super().__init__(error); self.transient = transient
@@ -39,7 +39,7 @@ def describe(e:Exception) -> str:
         return f'{type(e).__name__}{where}: {e or "no answer in time"}'
     return f'{type(e).__name__}: {e}'
 
-# %% ../nbs/08_runner.ipynb #c7612661
+# %% ../nbs/08_runner.ipynb #9b04ce87
 def backoff(attempt:int, # the attempt that just failed, from 1
             base:float=0.5, # wait after the first failure, before jitter
             cap:float=30, # longest wait
@@ -48,7 +48,7 @@ def backoff(attempt:int, # the attempt that just failed, from 1
     d = min(cap, base * 2 ** (attempt - 1))
     return d/2 + rnd.random() * d/2
 
-# %% ../nbs/08_runner.ipynb #2c781c45
+# %% ../nbs/08_runner.ipynb #8e7044f0
 def _accepts(fn, name): return name in inspect.signature(fn).parameters
 
 async def call_task(fn, args:dict, client=None, progress=None, executor=None):
@@ -65,7 +65,7 @@ def call_task_sync(fn, args:dict, progress=None):
     if progress is not None and _accepts(fn, 'progress'): kw['progress'] = progress
     return asyncio.run(fn(**kw)) if inspect.iscoroutinefunction(fn) else fn(**kw)
 
-# %% ../nbs/08_runner.ipynb #d89ad6ac
+# %% ../nbs/08_runner.ipynb #31c00222
 REGISTRY = {f.__name__: f for f in (tasks.task_submit, tasks.atask_submit, tasks.counter, tasks.count_primes,
                                     tasks.send_welcome_email, tasks.send_admin_notification)}
 
@@ -80,7 +80,7 @@ def execute(name:str, args:dict, registry:dict=None) -> dict:
         return dict(ok=True, result=call_task_sync(fn, args))
     except Exception as e: return dict(ok=False, error=describe(e), transient=is_transient(e))
 
-# %% ../nbs/08_runner.ipynb #b1a42674
+# %% ../nbs/08_runner.ipynb #0dae508e
 class Events:
     "Publish/subscribe on one event loop"
     def __init__(self, maxsize:int=1000): self.subs, self.maxsize = set(), maxsize
@@ -92,7 +92,7 @@ class Events:
             if q.full(): q.get_nowait()
             q.put_nowait(ev)
 
-# %% ../nbs/08_runner.ipynb #863a8b83
+# %% ../nbs/08_runner.ipynb #f4b69285
 async def _within(aw, timeout):
     "Await `aw` for at most `timeout` seconds (`None`: no limit)"
     if timeout is None: return await aw
@@ -141,7 +141,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         raise httpcore.ConnectError('unix sockets are not supported by AsyncioBackend')
     async def sleep(self, seconds): await asyncio.sleep(seconds)
 
-# %% ../nbs/08_runner.ipynb #f4b69285
+# %% ../nbs/08_runner.ipynb #d86b313b
 class _Shard(httpx.AsyncHTTPTransport):
     "httpx's transport with a pool of `per_shard` connections on `AsyncioBackend`"
     def __init__(self, per_shard:int, ssl_context):
@@ -165,7 +165,7 @@ def shared_client(max_connections:int=1000, timeout:float=10) -> httpx.AsyncClie
     "The runner's one `AsyncClient`: explicit timeouts, `max_connections` spread over pools of 10"
     return httpx.AsyncClient(timeout=timeout, transport=ShardedTransport(max_connections))
 
-# %% ../nbs/08_runner.ipynb #ff91663e
+# %% ../nbs/08_runner.ipynb #b1cbb023
 log = logging.getLogger('bg_tasks_demo')
 
 class InlineRunner:
@@ -199,7 +199,7 @@ class InlineRunner:
         if running_here: self.wake.set()
         else: self.loop.call_soon_threadsafe(self.wake.set)
 
-# %% ../nbs/08_runner.ipynb #b1cbb023
+# %% ../nbs/08_runner.ipynb #1e772127
 @patch
 async def _loop(self:InlineRunner):
     while not self.stopping:
@@ -258,7 +258,7 @@ def _progress(self:InlineRunner, t, done, total):
     self.journal.set_progress(t.id, done, total)
     self.publish(t, 'running', progress=done/total if total else 0)
 
-# %% ../nbs/08_runner.ipynb #1e772127
+# %% ../nbs/08_runner.ipynb #096af698
 @patch
 async def stop(self:InlineRunner, grace:float=10):
     "Stop taking work; let running tasks finish for `grace` seconds; requeue the rest"

@@ -15,7 +15,7 @@ from fastcore.script import call_parse
 from .runner import InlineRunner, RemoteTaskError, execute
 from .servers import Proc, free_port, script
 
-# %% ../nbs/13_scale.ipynb #37669305
+# %% ../nbs/13_scale.ipynb #d28453f8
 class ProcessRunner(InlineRunner):
     "The inline runner, but task functions run in a pool of `processes` worker processes"
     def __init__(self, journal, processes:int=None, **kw):
@@ -32,7 +32,7 @@ class ProcessRunner(InlineRunner):
         await super().stop(grace)
         self.ppool.shutdown(wait=False, cancel_futures=True)
 
-# %% ../nbs/13_scale.ipynb #ff959c5e
+# %% ../nbs/13_scale.ipynb #bda4c9ca
 TASK_QUEUE, RESULT_QUEUE = 'bg_tasks', 'bg_results'
 
 def make_broker(url:str, # redis://HOST:PORT/DB
@@ -56,7 +56,7 @@ def declare(broker, on_report=None):
                             min_backoff=200, max_backoff=5000, broker=broker)
     return run, report
 
-# %% ../nbs/13_scale.ipynb #aa0e2641
+# %% ../nbs/13_scale.ipynb #d4316f9f
 class DramatiqRunner(InlineRunner):
     "Send tasks to Dramatiq workers over Redis; record their reports"
     def __init__(self, journal, broker_url:str='redis://127.0.0.1:6379/0', lease:float=600, batch:int=500, **kw):
@@ -112,7 +112,7 @@ class DramatiqRunner(InlineRunner):
         self.sender.shutdown(wait=True)
         self.broker.close()
 
-# %% ../nbs/13_scale.ipynb #7da985ef
+# %% ../nbs/13_scale.ipynb #ce60abcc
 @call_parse
 def bg_worker(broker_url:str='redis://127.0.0.1:6379/0', # the Redis the dashboard sends tasks to
               processes:int=1, # worker processes
@@ -128,7 +128,7 @@ def bg_worker(broker_url:str='redis://127.0.0.1:6379/0', # the Redis the dashboa
     os.execve(sys.executable, [sys.executable, '-m', 'dramatiq', 'bg_tasks_demo.worker', '--processes', str(processes),
                                '--threads', str(threads), '--queues', TASK_QUEUE], env)
 
-# %% ../nbs/13_scale.ipynb #dc757272
+# %% ../nbs/13_scale.ipynb #24d4abb4
 def redis_proc(port:int=None, dir=None) -> Proc:
     "A throwaway `redis-server` on 127.0.0.1 and a free port"
     port = port or free_port()

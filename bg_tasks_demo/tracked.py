@@ -17,7 +17,7 @@ from .slow_api import parse_ts
 from .dashboard import page, results_list
 from .tasks import SLOW_URL
 
-# %% ../nbs/09_tracked.ipynb #074763ba
+# %% ../nbs/09_tracked.ipynb #9459f372
 def task_row(t):
     "One task as a table row: id, name, status, attempts, progress, error, and a retry button when it failed"
     retry = Button('Retry', hx_post=f'/tasks/{t.id}/retry', hx_target=f'#task-{t.id}', hx_swap='outerHTML', cls='retry') \
@@ -36,7 +36,7 @@ def task_table(rows, status:str=None, limit:int=20):
     return Div(Table(Thead(Tr(*map(Th, ('id', 'task', 'status', 'attempts', 'progress', 'error', '')))),
                      Tbody(*map(task_row, rows))), more, id='tasks')
 
-# %% ../nbs/09_tracked.ipynb #6ea8d6c3
+# %% ../nbs/09_tracked.ipynb #75d5f751
 def bad_request(msg:str): return JSONResponse({'error': msg}, status_code=400)
 
 def int_param(req, name:str, default=None, lo:int=None, hi:int=None):
@@ -48,7 +48,7 @@ def int_param(req, name:str, default=None, lo:int=None, hi:int=None):
     if (lo is not None and i < lo) or (hi is not None and i > hi): raise ValueError(f'`{name}` must be between {lo} and {hi}, got {i}')
     return i
 
-# %% ../nbs/09_tracked.ipynb #75d5f751
+# %% ../nbs/09_tracked.ipynb #bfdf831a
 def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and the results
                       slow_url:str=SLOW_URL, # base URL of the slow API
                       task:str='atask_submit', # which form of the task to record: `atask_submit` or `task_submit`
