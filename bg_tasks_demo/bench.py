@@ -11,7 +11,7 @@ import json, os, re, subprocess, sys, threading, time, tempfile
 from pathlib import Path
 import httpx
 from fasthtml.common import *
-from .servers import Proc, free_port, script, wait_port
+from .servers import Proc, free_port
 from .store import Store
 from .dashboard import guide_dashboard
 from .harness import slow_api_proc, dashboard_proc

@@ -9,7 +9,7 @@ __all__ = ['serve_all', 'usage_error', 'bg_slow_api', 'bg_dashboard', 'check_das
 import asyncio, signal, sys
 from contextlib import contextmanager
 import uvicorn
-from fastcore.script import call_parse, Param
+from fastcore.script import call_parse
 from .slow_api import slow_app
 from .simple import simple_app
 from .dashboard import guide_dashboard

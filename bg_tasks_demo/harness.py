@@ -6,26 +6,23 @@
 __all__ = ['slow_api_proc', 'dashboard_proc', 'submit_many', 'stats', 'wait_until', 'db_report']
 
 # %% ../nbs/10_reliability.ipynb #dfddb1d5
-import time, tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 import httpx
-from .servers import Proc, free_port, script
+from .servers import Proc, free_port, script, flags
 from .store import Store
 from .journal import Journal
 
 # %% ../nbs/10_reliability.ipynb #f54c4bb4
-def _flags(kw): return [str(o) for k,v in kw.items() for o in (f'--{k}', v)]
-
 def slow_api_proc(port:int=None, **kw) -> Proc:
     "`bg_slow_api` in its own process on a free port; `kw` become its flags"
     port = port or free_port()
-    return Proc([script('bg_slow_api'), '--port', port, *_flags(kw)], port=port)
+    return Proc([script('bg_slow_api'), '--port', port, *flags(kw)], port=port)
 
 def dashboard_proc(db, slow_url:str, port:int=None, cwd=None, **kw) -> Proc:
     "`bg_dashboard` in its own process on a free port, on SQLite file `db`; `kw` become its flags"
     port = port or free_port()
-    return Proc([script('bg_dashboard'), '--port', port, '--db', db, '--slow_url', slow_url, *_flags(kw)], port=port, cwd=cwd)
+    return Proc([script('bg_dashboard'), '--port', port, '--db', db, '--slow_url', slow_url, *flags(kw)], port=port, cwd=cwd)
 
 # %% ../nbs/10_reliability.ipynb #669227e5
 def submit_many(url:str, n:int, workers:int=50, path:str='/submit') -> list:

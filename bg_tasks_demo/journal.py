@@ -62,18 +62,10 @@ def claim_due(self:Journal, limit:int, # at most this many
     if limit <= 0: return []
     now = now or time.time()
     with self.store:
-        rows = self.db.q('''update task set status='running', attempts=attempts+1, started_at=?, last_error=last_error
+        rows = self.db.q('''update task set status='running', attempts=attempts+1, started_at=?
             where id in (select id from task where status='queued' and next_run_at<=? order by next_run_at, id limit ?)
             returning *''', [now, now, limit])
     return sorted([Task(**r) for r in rows], key=lambda t: t.id)
-
-@patch
-def claim(self:Journal, id:int) -> Task|None:
-    "Mark task `id` running if it is queued (a worker that was handed one task)"
-    with self.store:
-        rows = self.db.q("update task set status='running', attempts=attempts+1, started_at=? where id=? and status='queued' returning *",
-                         [time.time(), id])
-    return Task(**rows[0]) if rows else None
 
 # %% ../nbs/07_journal.ipynb #23c29be2
 @patch

@@ -6,7 +6,7 @@
 __all__ = ['ASSETS', 'CDN', 'fetch_assets', 'bg_fetch_assets', 'front_kw', 'event_stream', 'live_dashboard']
 
 # %% ../nbs/11_live.ipynb #29ed33d5
-import asyncio, io, json, subprocess, tarfile, tempfile, shutil, time
+import asyncio, json, subprocess, tarfile, tempfile, time
 from types import SimpleNamespace
 from pathlib import Path
 from fasthtml.common import *
@@ -56,7 +56,7 @@ def front_kw(assets:str=None # folder with `ASSETS`; `None` loads them from the 
                       Script(src='/htmx.min.js'), Script(src='/sse.js'), Link(rel='stylesheet', href='/pico.min.css')))
 
 # %% ../nbs/11_live.ipynb #4bc4f180
-def event_stream(req, journal, store, events, keepalive:float=15, task_every:float=0.3):
+def event_stream(journal, events, keepalive:float=15, task_every:float=0.3):
     "An async generator of SSE messages for the runner's events"
     async def gen():
         q = events.subscribe()
@@ -97,7 +97,7 @@ def live_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and resul
     journal, store, runner = app.state.journal, app.state.store, app.state.runner
 
     @app.route('/events')
-    async def events(req): return EventStream(event_stream(req, journal, store, runner.events))
+    async def events(req): return EventStream(event_stream(journal, runner.events))
 
     @app.route('/live')
     async def live():

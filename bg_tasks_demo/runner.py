@@ -8,7 +8,7 @@ __all__ = ['REGISTRY', 'SINKS', 'log', 'RemoteTaskError', 'is_transient', 'descr
            'InlineRunner']
 
 # %% ../nbs/08_runner.ipynb #c8bba1c8
-import asyncio, inspect, json, logging, random, ssl, time
+import asyncio, inspect, logging, random, ssl, time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from fastcore.utils import patch
@@ -124,10 +124,11 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except (OSError, ssl.SSLError) as e: raise httpcore.ConnectError(str(e)) from e
         return self
     def get_extra_info(self, info):
-        sock = self.w.get_extra_info('socket')
-        return dict(ssl_object=lambda: self.w.get_extra_info('ssl_object'), client_addr=lambda: self.w.get_extra_info('sockname'),
-                    server_addr=lambda: self.w.get_extra_info('peername'), socket=lambda: sock,
-                    is_readable=lambda: sock is not None and is_socket_readable(sock)).get(info, lambda: None)()
+        if info == 'is_readable':
+            sock = self.w.get_extra_info('socket')
+            return sock is not None and is_socket_readable(sock)
+        names = dict(ssl_object='ssl_object', client_addr='sockname', server_addr='peername', socket='socket')
+        return self.w.get_extra_info(names[info]) if info in names else None
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
     "httpcore's network backend on plain asyncio"
@@ -190,6 +191,13 @@ class InlineRunner:
         n = self.journal.recover()
         if n: log.warning('recovered %d task(s) left unfinished by the previous run', n)
         self.main = asyncio.create_task(self._loop())
+
+    def enqueue(self, name:str, args:dict) -> int:
+        "Record task `name(**args)` in the journal, wake the runner, tell subscribers; the task's id"
+        tid = self.journal.add(name, args)
+        self.notify()
+        self.events.publish(dict(id=tid, name=name, status='queued', attempts=0))
+        return tid
 
     def notify(self):
         "Tell the runner there is new work (call from the event loop's thread or any other)"

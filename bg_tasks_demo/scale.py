@@ -13,7 +13,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from fastcore.script import call_parse
 from .runner import InlineRunner, RemoteTaskError, execute
-from .servers import Proc, free_port, script
+from .servers import Proc, free_port, script, flags
 
 # %% ../nbs/13_scale.ipynb #d28453f8
 class ProcessRunner(InlineRunner):
@@ -138,7 +138,7 @@ def redis_proc(port:int=None, dir=None) -> Proc:
 
 def worker_proc(broker_url:str, cwd=None, **kw) -> Proc:
     "`bg_worker` in its own process (and process group), from directory `cwd`"
-    return Proc([script('bg_worker'), '--broker_url', broker_url, *[str(o) for k, v in kw.items() for o in (f'--{k}', v)]],
+    return Proc([script('bg_worker'), '--broker_url', broker_url, *flags(kw)],
                 cwd=cwd or tempfile.mkdtemp())
 
 def kill_group(p:Proc):

@@ -6,7 +6,7 @@
 __all__ = ['INT64_MIN', 'INT64_MAX', 'parse_ts', 'slow_app']
 
 # %% ../nbs/01_slow_api.ipynb #e0e99a2b
-import asyncio, json, random, time
+import asyncio, random, time
 from fasthtml.common import *
 from starlette.responses import JSONResponse
 

@@ -10,7 +10,6 @@ import threading, time
 from pathlib import Path
 from fastcore.utils import *
 from fastlite import *
-import apsw
 
 # %% ../nbs/02_store.ipynb #6e296d03
 def hammer(insert, # called with each key, from many threads at once
@@ -74,12 +73,6 @@ def get_results(self:Store, limit:int=50, # at most this many, newest first
     "The newest stored results"
     where, args = ('id < ?', [before]) if before is not None else (None, None)
     with self: return self.results(where=where, where_args=args, order_by='id desc', limit=limit)
-
-@patch
-def result_for(self:Store, task_id) -> Result|None:
-    "The result stored for `task_id`, if any"
-    with self: rows = self.results(where='task_id = ?', where_args=[str(task_id)], limit=1)
-    return rows[0] if rows else None
 
 @patch
 def n_results(self:Store) -> int:

@@ -7,7 +7,7 @@ __all__ = ['SLOW_URL', 'counter', 'check_answer', 'sync_client', 'task_submit', 
            'send_admin_notification', 'read_outbox', 'count_primes']
 
 # %% ../nbs/03_tasks.ipynb #7e343f13
-import asyncio, json, time, os, threading
+import json, time, os, threading
 from pathlib import Path
 import httpx
 

@@ -6,13 +6,13 @@
 __all__ = ['task_row', 'stats_line', 'task_table', 'bad_request', 'int_param', 'tracked_dashboard']
 
 # %% ../nbs/09_tracked.ipynb #6362d85d
-import json, time
+import time
 from fasthtml.common import *
 from starlette.responses import JSONResponse
 from fastlite import NotFoundError
 from .store import Store
 from .journal import Journal, STATUSES
-from .runner import InlineRunner, Events
+from .runner import InlineRunner
 from .slow_api import parse_ts
 from .dashboard import page, results_list
 from .tasks import SLOW_URL
@@ -80,9 +80,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
         if journal.n_pending() >= max_pending:
             return JSONResponse({'error': f'too many pending tasks (limit {max_pending}); try again later'},
                                 status_code=503, headers={'Retry-After': '5'})
-        tid = journal.add(task, dict(request_time=ts, slow_url=slow_url))
-        runner.notify()
-        runner.events.publish(dict(id=tid, name=task, status='queued', attempts=0))
+        tid = runner.enqueue(task, dict(request_time=ts, slow_url=slow_url))
         return P(f'Request submitted at: {ts}', data_task=tid)
 
     @rt('/show_tstamps')
@@ -125,9 +123,7 @@ def tracked_dashboard(db:str='bg_tasks.db', # SQLite file for the journal and th
     async def count(req):
         try: loops = int_param(req, 'loops', 5, 1, 100)
         except ValueError as e: return bad_request(str(e))
-        tid = journal.add('counter', dict(loops=loops, pause=0.5))
-        runner.notify()
-        runner.events.publish(dict(id=tid, name='counter', status='queued', attempts=0))
+        tid = runner.enqueue('counter', dict(loops=loops, pause=0.5))
         return P(f'Counter task {tid} started', data_task=tid)
 
     @rt('/')
