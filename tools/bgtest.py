@@ -1,0 +1,90 @@
+"""Test and benchmark plumbing for this repository's notebooks: real processes started by PID on free
+loopback ports, and stopped. Not part of the package (users' own tests get `bg_tasks_demo.testing`).
+Notebooks import it with `sys.path.insert(0, '../tools')`."""
+import os, signal, subprocess, sys, tempfile, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+import httpx
+from bg_tasks_demo.testing import free_port, wait_port, ServerThread
+
+def script(name:str) -> str:
+    "Path of console script `name` installed next to this Python"
+    p = Path(sys.executable).parent/name
+    return str(p) if p.exists() else name
+
+def flags(kw:dict) -> list:
+    "Command-line flags from keyword arguments: `dict(delay=1)` -> `['--delay', '1']`"
+    return [str(o) for k, v in kw.items() for o in (f'--{k}', v)]
+
+class Proc:
+    "A child process started from `cmd` in its own process group, logged to a file, stopped by its PID"
+    def __init__(self, cmd:list, port:int=None, cwd=None, env=None, timeout:float=30, log=None):
+        self.cmd, self.port = [str(o) for o in cmd], port
+        self.log = Path(log or tempfile.mkstemp(prefix='bgproc-', suffix='.log')[1])
+        self._f = open(self.log, 'ab')
+        self.p = subprocess.Popen(self.cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=self._f,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pid = self.p.pid
+        if port:
+            try: wait_port(port, timeout=timeout, proc=self.p)
+            except Exception as e:
+                self.stop()
+                raise RuntimeError(f'{e}\n--- log of {self.cmd}:\n{self.output()}') from None
+    @property
+    def url(self): return f'http://127.0.0.1:{self.port}'
+    def output(self): return self.log.read_text(errors='replace')
+    def alive(self): return self.p.poll() is None
+    def signal(self, sig):
+        if self.alive(): os.kill(self.pid, sig)
+    def kill(self):
+        "SIGKILL, as in a crash; no cleanup runs"
+        self.signal(signal.SIGKILL); self.p.wait(10)
+    def kill_group(self):
+        "SIGKILL the process and every process it started (Dramatiq's workers are its children)"
+        try: os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError: pass
+        self.p.wait(10)
+    def stop(self, timeout:float=15) -> int:
+        "SIGTERM, then SIGKILL (of the whole group) after `timeout`; the exit code"
+        self.signal(signal.SIGTERM)
+        try: self.p.wait(timeout)
+        except subprocess.TimeoutExpired: self.kill_group()
+        try: os.killpg(self.pid, signal.SIGKILL)   # children left behind, if any
+        except (ProcessLookupError, PermissionError): pass
+        self._f.close()
+        return self.p.returncode
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.stop()
+
+def slow_api_proc(port:int=None, **kw) -> Proc:
+    "`bg_slow_api` in its own process on a free port; `kw` become its flags"
+    port = port or free_port()
+    return Proc([script('bg_slow_api'), '--port', port, *flags(kw)], port=port)
+
+def dashboard_proc(db, slow_url:str, port:int=None, cwd=None, env=None, **kw) -> Proc:
+    "`bg_dashboard` in its own process on a free port, on SQLite file `db`; `kw` become its flags"
+    port = port or free_port()
+    return Proc([script('bg_dashboard'), '--port', port, '--db', db, '--slow_url', slow_url, *flags(kw)], port=port, cwd=cwd, env=env)
+
+def redis_proc(port:int=None, dir=None) -> Proc:
+    "A throwaway `redis-server` on 127.0.0.1 and a free port"
+    port = port or free_port()
+    dir = dir or tempfile.mkdtemp()
+    return Proc(['redis-server', '--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], port=port)
+
+def worker_proc(app:str, broker_url:str, cwd=None, env=None, **kw) -> Proc:
+    "`bg_worker --app app` in its own process group, from directory `cwd`"
+    return Proc([script('bg_worker'), '--app', app, '--broker_url', broker_url, *flags(kw)], cwd=cwd or tempfile.mkdtemp(), env=env)
+
+def submit_many(url:str, n:int, workers:int=50, path:str='/submit') -> list:
+    "POST `n` submits to `url`, `workers` at a time; the status codes"
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=workers)) as c, ThreadPoolExecutor(workers) as ex:
+        return list(ex.map(lambda _: c.post(url + path).status_code, range(n)))
+
+def stats(url:str) -> dict: return httpx.get(f'{url}/api/stats', timeout=30).json()
+
+def wait_until(f, timeout:float=60, every:float=0.1):
+    "Poll `f()` until it is truthy, for at most `timeout` seconds; its last value"
+    end = time.monotonic() + timeout
+    while not (v := f()) and time.monotonic() < end: time.sleep(every)
+    return v
