@@ -276,10 +276,12 @@ class _Lifespan:
 
 @patch
 def lifespan(self:Tasks, app=None):
-    "Start a runner with the app; stop it, gracefully, when the app stops"
+    "Start a runner with the app; stop it, gracefully, when the app stops (several apps may share one `Tasks`: the first starts it, the last stops it)"
     async def gen():
-        r = self.make_runner()
-        await r.start()
+        self._apps = getattr(self, '_apps', 0) + 1
+        if self._apps == 1: await self.make_runner().start()
         try: yield
-        finally: await r.stop()
+        finally:
+            self._apps -= 1
+            if self._apps == 0: await self.runner.stop()
     return _Lifespan(gen())

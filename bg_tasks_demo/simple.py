@@ -10,6 +10,7 @@ import time
 from fasthtml.common import *
 from starlette.background import BackgroundTask
 from .tasks import counter
+from .core import TaskContext
 
 # %% ../nbs/04_simple.ipynb #96845084
 def simple_app(loops:int=5, # how many integers `counter` prints
@@ -22,6 +23,6 @@ def simple_app(loops:int=5, # how many integers `counter` prints
 
     @rt('/')
     def index():
-        task = BackgroundTask(counter, loops=loops, pause=pause, progress=note)
+        task = BackgroundTask(counter, loops=loops, pause=pause, ctx=TaskContext(report=note))
         return Titled('Simple Background Task Example'), task
     return app

@@ -17,12 +17,12 @@ SLOW_URL = 'http://127.0.0.1:8123'  # where the guide runs its slow API
 # %% ../nbs/03_tasks.ipynb #77096fa3
 def counter(loops:int, # how many integers to print
             pause:float=1.0, # the guide sleeps `i` seconds after printing `i`; this scales that
-            progress=None): # optional `progress(done, total)` callback, filled in by a runner
+            ctx=None): # a `TaskContext`, filled in by a runner: progress is reported to it
     "Slowly print integers to the terminal"
     for i in range(loops):
         print(i)
         time.sleep(i * pause)
-        if progress: progress(i+1, loops)
+        if ctx is not None: ctx.progress(i+1, loops)
     return loops
 
 # %% ../nbs/03_tasks.ipynb #2c19efe2
@@ -59,11 +59,13 @@ def task_submit(request_time:int, # the timestamp sent as `ts`
 async def atask_submit(request_time:int, # the timestamp sent as `ts`
                        slow_url:str=SLOW_URL, # base URL of the slow API
                        timeout:float=None, # seconds before giving up; default: the client's (10 s without one)
-                       client:httpx.AsyncClient=None # a shared client, filled in by a runner
+                       ctx=None # a `TaskContext`; its `http` client is used when it has one
                       ) -> dict:
     "Async `task_submit`: same call, same answer, without holding a thread while it waits"
+    client = getattr(ctx, 'http', None)
     if client is None:
-        async with httpx.AsyncClient(timeout=timeout or 10.0) as c: return await atask_submit(request_time, slow_url, timeout, c)
+        async with httpx.AsyncClient(timeout=timeout or 10.0) as c:
+            return await atask_submit(request_time, slow_url, timeout, TaskContext(http=c))
     r = await client.post(f'{slow_url}/slow', params={'ts': request_time},
                           timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
     r.raise_for_status()
