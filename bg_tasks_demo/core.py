@@ -183,10 +183,13 @@ class Tasks:
     def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database)
                  runner:str='inline', # where tasks run: `inline`, `process`, `dramatiq`, or `immediate` (tests)
                  retries:int=3, # default retries per task after the first attempt
+                 broker_url:str=None, # the broker, for `runner='dramatiq'` (`redis://…`); ignored by the others
                  import_path:str=None, # where workers import this object from (`myapp:tasks`); found if not given
-                 **runner_kw): # passed to the runner (`concurrency`, `threads`, `broker_url`, `processes`, `grace`, ...)
+                 **runner_kw): # passed to the runner (`concurrency`, `threads`, `processes`, `grace`, `retry_base`, ...)
         if runner not in RUNNERS: raise ValueError(f'runner must be one of {", ".join(RUNNERS)}, got {runner!r}')
+        if runner == 'dramatiq' and not broker_url: raise ValueError("runner='dramatiq' needs broker_url='redis://…'")
         self.path, self.runner_name, self.retries, self._import_path, self.runner_kw = str(db), runner, retries, import_path, runner_kw
+        if runner == 'dramatiq': self.runner_kw['broker_url'] = broker_url
         self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(), None, None, None
 
     def __repr__(self): return f'Tasks({self.path!r}, runner={self.runner_name!r})'

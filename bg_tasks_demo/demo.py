@@ -24,7 +24,7 @@ def store_result(db, task_id:int, result:dict):
 
 def register(tasks:Tasks) -> Tasks:
     "Register the guide's task functions on `tasks`"
-    for f in (atask_submit, task_submit): tasks.task(f, retries=4, on_success=store_result)
+    for f in (atask_submit, task_submit): tasks.task(f, on_success=store_result)
     for f in (counter, count_primes, send_welcome_email, send_admin_notification): tasks.task(f)
     return tasks
 

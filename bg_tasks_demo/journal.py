@@ -43,11 +43,14 @@ class Journal:
         with self:
             if self.path != ':memory:': self.db.q('pragma journal_mode=wal')
             self.db.execute('pragma synchronous=normal')
-            with self.db.conn:
+            self.db.execute('begin immediate')   # take the write lock first: a deferred transaction that read the schema
+            try:                                  # could not upgrade while another process writes (SQLITE_BUSY_SNAPSHOT)
                 for stmt in _SCHEMA.split(';\n'):
                     if stmt.strip(): self.db.execute(stmt)
                 for s in STATUSES:
                     self.db.execute('insert or ignore into bg_counts values (?, (select count(*) from bg_task where status=?))', [s, s])
+                self.db.execute('commit')
+            except BaseException: self.db.execute('rollback'); raise
 
     def __enter__(self): self.lock.acquire(); return self.db
     def __exit__(self, *exc): self.lock.release()
