@@ -21,7 +21,7 @@ docs: setup          ## the docs site: nbdev_docs with Quarto; without it, a bro
 	$(BIN)/python tools/docs.py --check
 
 screenshots: setup   ## the browser tests, saving their screenshots to nbs/images/ for the README and docs
-	BG_SCREENSHOTS=$(CURDIR)/nbs/images $(BIN)/python tools/run_tests.py --path nbs/16_browser.ipynb
+	BG_SCREENSHOTS=$(CURDIR)/nbs/images $(BIN)/python tools/run_tests.py --path nbs/45_browser.ipynb
 
 export: setup
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean

@@ -9,7 +9,7 @@ __all__ = ['STATUSES', 'FINAL', 'Journal']
 import json, threading, time
 from pathlib import Path
 from fastcore.utils import *
-from fastlite import database
+from .store import SharedDB
 
 # %% ../nbs/20_journal.ipynb #2d9bf2be
 STATUSES = ('queued', 'running', 'succeeded', 'failed', 'cancelled')
@@ -32,17 +32,13 @@ create trigger if not exists bg_task_upd after update of status on bg_task when 
 '''
 
 # %% ../nbs/20_journal.ipynb #8e44801a
-class Journal:
+class Journal(SharedDB):
     "The task table in SQLite file `path`, shared safely by this process's threads"
     def __init__(self, path, # SQLite file (`:memory:` for one process)
                  busy_ms:int=30_000): # how long to wait for another process's write lock
-        self.path, self.lock = str(path), threading.RLock()
-        if self.path != ':memory:': Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = database(self.path)
-        self.db.conn.set_busy_timeout(busy_ms)
+        super().__init__(path, busy_ms)
         with self:
             if self.path != ':memory:': self.db.q('pragma journal_mode=wal')
-            self.db.execute('pragma synchronous=normal')
             self.db.execute('begin immediate')   # take the write lock first: a deferred transaction that read the schema
             try:                                  # could not upgrade while another process writes (SQLITE_BUSY_SNAPSHOT)
                 for stmt in _SCHEMA.split(';\n'):
@@ -51,19 +47,6 @@ class Journal:
                     self.db.execute('insert or ignore into bg_counts values (?, (select count(*) from bg_task where status=?))', [s, s])
                 self.db.execute('commit')
             except BaseException: self.db.execute('rollback'); raise
-
-    def __enter__(self): self.lock.acquire(); return self.db
-    def __exit__(self, *exc): self.lock.release()
-    def q(self, sql, params=None) -> list:
-        "Run a query under the lock; a list of dicts"
-        with self: return self.db.q(sql, params)
-    def execute(self, sql, params=None) -> int:
-        "Run a statement under the lock; how many rows it changed"
-        with self:
-            self.db.execute(sql, params)
-            return self.db.conn.changes()
-    def close(self):
-        with self: self.db.conn.close()
 
 # %% ../nbs/20_journal.ipynb #f3ac472f
 @patch

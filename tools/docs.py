@@ -88,13 +88,17 @@ pre{background:#f6f8fa;padding:.6rem;overflow-x:auto}pre.output{background:none;
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem}img{max-width:100%}
 h3{border-top:1px solid #eee;padding-top:.6rem}"""
 
+def flat(contents) -> list:
+    "The notebooks of a Quarto sidebar, in order, sections flattened"
+    return [n for c in contents for n in (flat(c['contents']) if isinstance(c, dict) else [c])]
+
 def build(out: Path) -> list:
     c = cfg()
     host = c.get('doc_host', '')
     r = subprocess.run([str(bin_/'nbdev_proc_nbs')], cwd=root, capture_output=True, text=True)
     if r.returncode: sys.exit(f'nbdev_proc_nbs failed:\n{r.stderr[-2000:]}')
     proc = root/'_proc'
-    order = yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents']
+    order = flat(yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'])
     pages = [(nb, page_name(nb), *render_nb(proc/nb, host)) for nb in order]
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
