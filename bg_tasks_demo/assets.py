@@ -9,7 +9,7 @@ __all__ = ['ASSETS', 'CDN', 'fetch_assets', 'bg_fetch_assets', 'front_kw']
 import subprocess, tarfile, tempfile
 from pathlib import Path
 from fasthtml.common import *
-from fastcore.script import call_parse
+from .script import command
 
 # %% ../nbs/28_assets.ipynb #b0bc89f8
 ASSETS = {  # local file name: (npm package, file inside the package)
@@ -33,7 +33,7 @@ def fetch_assets(dest='assets' # folder to fill
             (dest/fname).write_bytes(data); out.append(dest/fname)
     return out
 
-@call_parse
+@command
 def bg_fetch_assets(dest:str='assets'): # folder to fill
     "Fetch htmx, its SSE extension and Pico CSS from the npm registry into `dest`"
     for p in fetch_assets(dest): print(f'{p}  {p.stat().st_size:,} bytes')

@@ -9,7 +9,7 @@ __all__ = ['serve_all', 'usage_error', 'bg_slow_api', 'bg_dashboard', 'check_das
 import asyncio, signal, sys
 from contextlib import contextmanager
 import uvicorn
-from fastcore.script import call_parse
+from .script import command
 from .slow_api import slow_app
 from .dashboard import guide_dashboard
 from .assets import front_kw
@@ -47,7 +47,7 @@ def usage_error(prog:str, msg:str):
     sys.exit(2)
 
 # %% ../nbs/90_cli.ipynb #78a02852
-@call_parse
+@command
 def bg_slow_api(host:str='127.0.0.1', # interface to bind
                 port:int=8123, # port to listen on
                 delay:float=3, # seconds each call takes
@@ -61,7 +61,7 @@ def bg_slow_api(host:str='127.0.0.1', # interface to bind
     uvicorn.run(app, host=host, port=port, log_level='warning')
 
 # %% ../nbs/90_cli.ipynb #c2910952
-@call_parse
+@command
 def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  port:int=5001, # port to listen on
                  db:str='bg_tasks.db', # SQLite file for the journal and results
@@ -106,7 +106,7 @@ def check_dashboard_args(task, **nums) -> str|None:
             return f'--{k} must be positive, got {v}'
 
 # %% ../nbs/90_cli.ipynb #e0c759e0
-@call_parse
+@command
 def bg_demo(host:str='127.0.0.1', # interface to bind
             port:int=5001, # the dashboard's port; the other examples take the next ones
             slow_port:int=8123, # the slow API's port

@@ -47,7 +47,7 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
     submit_fn, count_fn = tasks.registry[task], tasks.registry['counter']
     def render(ev):   # results pushed to /live the moment they are stored
         if ev.get('status') == 'succeeded' and ev.get('name') == task:
-            r = dict(task_id=ev['id'], stored_at=time.time(), **ev['result'])
+            r = dict(task_id=ev['id'], stored_at=ev.get('at') or time.time(), **ev['result'])
             return [sse_message(result_item(type('R', (), r)), 'result')]
     tasks.mount(app, '/tasks')
     app.state.tasks, app.state.store = tasks, store

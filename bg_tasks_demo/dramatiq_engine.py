@@ -10,7 +10,7 @@ import asyncio, json, logging, os, sys, time
 from concurrent.futures import ThreadPoolExecutor
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
-from fastcore.script import call_parse
+from .script import command
 from .core import TaskContext, RemoteTaskError, load, outcome, log
 from .runner import InlineRunner
 
@@ -110,7 +110,7 @@ class DramatiqRunner(InlineRunner):
 def _usage(msg):
     print(f'bg_worker: error: {msg}', file=sys.stderr); sys.exit(2)
 
-@call_parse
+@command
 def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               broker_url:str='redis://127.0.0.1:6379/0', # the Redis the app sends tasks to
               processes:int=1, # worker processes

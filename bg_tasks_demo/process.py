@@ -10,18 +10,21 @@ import json, multiprocessing as mp, os
 from concurrent.futures import ProcessPoolExecutor
 from .core import TaskContext, RemoteTaskError, load, outcome
 from .runner import InlineRunner
+from .journal import Journal
+from pathlib import Path
 
 # %% ../nbs/24_process.ipynb #09be1bcf
-_loaded = {}
+_loaded, _journals = {}, {}
 
-def run_in_child(import_path:str, t:dict) -> dict:
-    "In a pool process: import the app's `Tasks`, run task row `t` once; its outcome as JSON"
+def run_in_child(import_path:str, db:str, t:dict) -> dict:
+    "In a pool process: import the app's `Tasks` for its registry, run task row `t` once; its outcome as JSON"
     tasks = _loaded.get(import_path) or _loaded.setdefault(import_path, load(import_path))
     f = tasks.registry.get(t['name'])
     if f is None: return dict(ok=False, error=f'no task named {t["name"]!r} in {import_path}', transient=False)
-    j = tasks.journal
-    ctx = TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], lambda done, total=1: j.set_progress(t['id'], done, total))
-    return outcome(f, json.loads(t['args']), ctx)
+    def progress(done, total=1):   # the app's journal (its file, not whatever the imported module was configured with), opened on first use
+        j = _journals.get(db) or _journals.setdefault(db, Journal(db))
+        j.set_progress(t['id'], done, total)
+    return outcome(f, json.loads(t['args']), TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], progress))
 
 class ProcessRunner(InlineRunner):
     "The inline runner, but task functions run in a pool of `processes` worker processes"
@@ -33,7 +36,7 @@ class ProcessRunner(InlineRunner):
         self.ppool = ProcessPoolExecutor(self.processes, mp_context=mp.get_context('spawn'))
         await super().start()
     async def _call(self, t, f, args:dict):
-        out = await self.loop.run_in_executor(self.ppool, run_in_child, self.path, t)
+        out = await self.loop.run_in_executor(self.ppool, run_in_child, self.path, str(Path(self.journal.path).resolve()), t)
         if not out['ok']: raise RemoteTaskError(out['error'], out['transient'])
         return out['result']
     async def stop(self, grace:float=None):

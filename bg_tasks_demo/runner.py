@@ -103,7 +103,7 @@ def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:boo
         try:
             data = json.dumps(result, allow_nan=False)
             hook = (lambda db: f.on_success(db, t['id'], result)) if f is not None and f.on_success else None
-            if self.journal.succeed(t['id'], data, hook): self.publish(t, 'succeeded', result=result)
+            if self.journal.succeed(t['id'], data, hook): self.publish(t, 'succeeded', result=result, at=time.time())
             return
         except Exception as e: error, transient = f'storing the result failed: {describe(e)}', False
     if transient and t['attempts'] < t['max_attempts']:

@@ -64,8 +64,10 @@ async def atask_submit(request_time:int, # the timestamp sent as `ts`
     "Async `task_submit`: same call, same answer, without holding a thread while it waits"
     client = getattr(ctx, 'http', None)
     if client is None:
-        async with httpx.AsyncClient(timeout=timeout or 10.0) as c:
-            return await atask_submit(request_time, slow_url, timeout, TaskContext(http=c))
+        async with httpx.AsyncClient(timeout=timeout or 10.0) as c: return await _apost(c, request_time, slow_url, timeout)
+    return await _apost(client, request_time, slow_url, timeout)
+
+async def _apost(client, request_time, slow_url, timeout):
     r = await client.post(f'{slow_url}/slow', params={'ts': request_time},
                           timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
     r.raise_for_status()

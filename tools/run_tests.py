@@ -1,52 +1,69 @@
-"""Run every notebook's tests (nbdev's `test_nb`, in parallel), check that `nbdev_export` and
-`nbdev_clean` leave the tree unchanged, and end with one line: `N passed, M failed`."""
-import argparse, glob, os, subprocess, sys, time
+"""The test command: check that the build leaves the tree unchanged (nbdev 2, in .venv-nbdev), then run every
+notebook's tests on each stack (the newest FastHTML in .venv, the oldest the requirements allow in
+.venv-oldest), each notebook in a fresh process of that stack's Python (tools/run_nb.py, on execnb), two at a
+time, and end with one line: `N passed, M failed`."""
+import argparse, configparser, glob, os, subprocess, sys, time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from fastcore.parallel import parallel
-from nbdev.config import get_config
-from nbdev.test import test_nb
 
 root = Path(__file__).resolve().parent.parent
-os.chdir(root)
+STACKS = {'newest': '.venv', 'oldest': '.venv-oldest'}
+NBDEV = root/'.venv-nbdev'/'bin'
 
-def git_diff(*paths):
-    return subprocess.run(['git', 'status', '--porcelain', '--', *paths], capture_output=True, text=True).stdout.strip()
+def git_status(*paths):
+    return subprocess.run(['git', 'status', '--porcelain', '--', *paths], capture_output=True, text=True, cwd=root).stdout.strip()
 
-def check_unchanged(cmd, paths):
-    "Run `cmd` and report whether it changed any of `paths` that were clean before"
-    before = git_diff(*paths)
-    r = subprocess.run([str(Path(sys.executable).parent/cmd)], capture_output=True, text=True)
-    after = git_diff(*paths)
+def check_unchanged(cmd, paths) -> bool:
+    "Run nbdev command `cmd` and report whether it changed any of `paths`"
+    before = git_status(*paths)
+    r = subprocess.run([str(NBDEV/cmd)], capture_output=True, text=True, cwd=root)
+    after = git_status(*paths)
     ok = r.returncode == 0 and after == before
     if not ok: print(f'{cmd} changed the tree:\n{after}\n{r.stdout}{r.stderr}', file=sys.stderr)
     return ok
+
+def install_check() -> bool:
+    "setup.sh recorded the app's FastHTML stack before and after installing this package: unchanged?"
+    f = root/'.venv'/'install-check.txt'
+    lines = f.read_text().splitlines() if f.exists() else []
+    ok = len(lines) == 2 and lines[0].split(': ', 1)[1] == lines[1].split(': ', 1)[1]
+    if not ok: print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
+    return ok
+
+def run_nb(stack:str, nb:Path, skip:str, force:str):
+    py = root/STACKS[stack]/'bin'/'python'
+    env = {**os.environ, 'BG_NBDEV_PYTHON': str(NBDEV/'python'), 'BG_STACK': stack}
+    t0 = time.time()
+    r = subprocess.run([str(py), str(root/'tools'/'run_nb.py'), str(nb), '--skip', skip, '--force', force],
+                       capture_output=True, text=True, env=env, cwd=root)
+    return r.returncode == 0, time.time() - t0, r.stdout + r.stderr
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--path', default='nbs/[0-9]*.ipynb nbs/index.ipynb', help='space separated globs')
     p.add_argument('--flags', default='', help='test flags to run that are normally skipped')
+    p.add_argument('--stacks', default='newest oldest', help=f'which of {", ".join(STACKS)}')
     p.add_argument('--n_workers', type=int, default=2)
     a = p.parse_args()
-    files = sorted({Path(f).resolve() for g in a.path.split() for f in glob.glob(g)})
-    cfg = get_config()
-    skip, force = cfg.tst_flags.split(), a.flags.split()
+    files = sorted({Path(f).resolve() for g in a.path.split() for f in glob.glob(str(root/g))})
+    cfg = configparser.ConfigParser(); cfg.read(root/'settings.ini')
+    skip = cfg['DEFAULT'].get('tst_flags', '')
     results = []
+    def report(ok, what):
+        print(f"{'PASS' if ok else 'FAIL'}  {what}", flush=True); results.append(ok)
     if not a.flags:
         for cmd, paths in (('nbdev_export', ['bg_tasks_demo']), ('nbdev_clean', ['nbs'])):
-            ok = check_unchanged(cmd, paths)
-            print(f"{'PASS' if ok else 'FAIL'}  {cmd} leaves the tree unchanged", flush=True)
-            results.append(ok)
-        ok = subprocess.run([sys.executable, 'tools/readme.py', '--check']).returncode == 0
-        print(f"{'PASS' if ok else 'FAIL'}  README.md matches nbs/index.ipynb", flush=True)
-        results.append(ok)
+            report(check_unchanged(cmd, paths), f'{cmd} (nbdev 2, .venv-nbdev) leaves the tree unchanged')
+        report(subprocess.run([sys.executable, str(root/'tools'/'readme.py'), '--check']).returncode == 0, 'README.md matches nbs/index.ipynb')
+        report(install_check(), "pip install of bg_tasks_demo changed neither python-fasthtml nor fastcore in the newest stack's venv")
     t0 = time.time()
-    os.chdir(cfg.nbs_path)
-    res = parallel(test_nb, files, skip_flags=skip, force_flags=force, n_workers=a.n_workers,
-                   basepath=cfg.config_path, pause=0.5, do_print=False)
-    os.chdir(root)
-    for f, (ok, t) in zip(files, res):
-        print(f"{'PASS' if ok else 'FAIL'}  {f.name}  ({t:.1f}s)", flush=True)
-        results.append(ok)
+    jobs = [(s, f) for s in a.stacks.split() for f in files]
+    with ThreadPoolExecutor(a.n_workers) as ex:
+        futs = [(s, f, ex.submit(run_nb, s, f, skip, a.flags)) for s, f in jobs]
+        for s, f, fut in futs:
+            ok, t, out = fut.result()
+            if not ok: print(out[-6000:], file=sys.stderr)
+            report(ok, f'[{s}] {f.name}  ({t:.1f}s)')
     n_ok = sum(results)
     print(f'total {time.time()-t0:.0f}s')
     print(f'{n_ok} passed, {len(results)-n_ok} failed')

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Install everything the demo and its tests need, once: system packages from Debian when
-# missing (redis-server, chromium), then a venv with this package and its dev requirements.
-# Re-running is cheap: each step is skipped when already done.
+# Install everything the demo, its tests and its build need, once:
+# - Debian's redis-server, chromium and apache2-utils when missing;
+# - .venv: the runtime on the newest FastHTML stack. python-fasthtml and fastcore are installed first, as an app
+#   would have them, then this package (no extras): the install must change neither (checked, and recorded in
+#   .venv/install-check.txt for the test run); then the test tools (dev extras);
+# - .venv-oldest: the same, on the oldest versions the requirements allow (tools/oldest.txt);
+# - .venv-nbdev: nbdev 2 as a build tool (export, clean, docs), with fastcore 1 as nbdev 2 needs.
+# Re-running is cheap: each venv is rebuilt only when settings.ini, setup.py or tools/oldest.txt change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=${VENV:-.venv}
 PY=${PYTHON:-python3}
 
 need=()
@@ -18,13 +22,37 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-stamp="$VENV/.bg_tasks_demo.stamp"
-want="$(cat settings.ini setup.py | sha1sum | cut -d' ' -f1)"
-if [ ! -x "$VENV/bin/python" ]; then echo "setup: creating $VENV"; "$PY" -m venv "$VENV"; fi
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing Python packages into $VENV"
-  log="$VENV/pip-install.log"
-  { "$VENV/bin/python" -m pip install --upgrade pip && "$VENV/bin/python" -m pip install -e '.[dev]'; } > "$log" 2>&1 \
-    || { tail -40 "$log"; echo "setup: pip install failed (full log: $log)"; exit 1; }
+want="$(cat settings.ini setup.py tools/oldest.txt | sha1sum | cut -d' ' -f1)"
+cfg() { "$PY" -c "import configparser,sys; c=configparser.ConfigParser(); c.read('settings.ini'); print(c['DEFAULT']['$1'])"; }
+
+venv() {  # venv DIR STEP...: create DIR and run the install steps unless its stamp is current
+  local dir=$1; shift
+  local stamp="$dir/.bg_tasks_demo.stamp" log="$dir/pip-install.log"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  echo "setup: installing Python packages into $dir"
+  rm -rf "$dir"; "$PY" -m venv "$dir"
+  { "$dir/bin/python" -m pip install -q --upgrade pip && "$@"; } > "$log" 2>&1 \
+    || { tail -40 "$log"; echo "setup: pip install into $dir failed (full log: $log)"; exit 1; }
   echo "$want" > "$stamp"
-fi
+}
+
+versions() { "$1/bin/python" -c "import importlib.metadata as m; print(' '.join(f'{p}=={m.version(p)}' for p in ('python-fasthtml','fastcore')))"; }
+
+newest() {
+  local pip=".venv/bin/python -m pip"
+  $pip install python-fasthtml fastcore
+  local before; before="$(versions .venv)"
+  $pip install -e .
+  local after; after="$(versions .venv)"
+  printf 'app stack before: %s\nafter pip install -e .: %s\n' "$before" "$after" > .venv/install-check.txt
+  [ "$before" = "$after" ] || { cat .venv/install-check.txt; echo "setup: installing bg_tasks_demo changed the app's FastHTML stack"; return 1; }
+  $pip install -e '.[dev]'
+}
+oldest() { .venv-oldest/bin/python -m pip install -c tools/oldest.txt -e '.[dev]'; }
+nbdev_env() {  # the docs run the notebooks' exported cells, so the package is installed too, on fastcore 1
+  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e .
+}
+
+venv .venv newest
+venv .venv-oldest oldest
+venv .venv-nbdev nbdev_env

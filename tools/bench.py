@@ -1,0 +1,106 @@
+"""Benchmark plumbing for `nbs/43_bench.ipynb`: app factories for `uvicorn --factory`, Apache Bench, an SSE
+watcher, page timing and percentiles. Not part of the package. Notebooks import it next to `bgtest`, with
+`sys.path.insert(0, '../tools')`; `uvicorn_proc` serves its factories with `--app-dir` pointing here."""
+import os, re, subprocess, sys, threading, time
+from pathlib import Path
+import httpx
+from fasthtml.common import fast_app, P
+from bg_tasks_demo.testing import free_port
+from bg_tasks_demo.dashboard import guide_dashboard
+from bgtest import Proc
+
+TOOLS = Path(__file__).resolve().parent
+
+# The targets
+
+def bare_app():
+    "A FastHTML app whose `/submit` does nothing but answer: the ceiling for any handler"
+    app, rt = fast_app()
+    @rt('/submit')
+    def submit(): return P('Request submitted')
+    return app
+
+def guide_app():
+    "The guide's dashboard, configured from `BG_DB` and `BG_SLOW_URL` (for `uvicorn --factory`)"
+    return guide_dashboard(os.environ.get('BG_DB', ':memory:'), os.environ['BG_SLOW_URL'])
+
+def uvicorn_proc(factory:str, port:int=None, env=None) -> Proc:
+    "`uvicorn --factory` for `factory` (`module:function`, importable from this folder) on a free port, in its own process"
+    port = port or free_port()
+    return Proc([sys.executable, '-m', 'uvicorn', '--app-dir', TOOLS, '--factory', factory, '--host', '127.0.0.1',
+                 '--port', port, '--log-level', 'warning'], port=port, env=env)
+
+# Measuring
+
+def ab(url:str, n:int=1000, c:int=50) -> dict:
+    "POST `n` requests to `url`, `c` at a time, as htmx does (`HX-Request: true`); req/s, p50 and p99 in ms, failures"
+    r = subprocess.run(['ab', '-q', '-n', str(n), '-c', str(c), '-s', '60', '-p', '/dev/null', '-H', 'HX-Request: true',
+                        '-T', 'application/x-www-form-urlencoded', url], capture_output=True, text=True, timeout=600)
+    if r.returncode: raise RuntimeError(f'ab failed: {r.stderr[-500:]}')
+    out = r.stdout
+    pct = lambda p: float(re.search(rf'^\s*{p}%\s+(\d+)', out, re.M).group(1))
+    return dict(rps=float(re.search(r'Requests per second:\s+([\d.]+)', out).group(1)), p50=pct(50), p99=pct(99),
+                failed=sum(int(m) for m in re.findall(r'(?:Connect|Receive|Exceptions): (\d+)', out)),  # not `Length`: bodies differ
+                non2xx=int(m.group(1)) if (m := re.search(r'Non-2xx responses:\s+(\d+)', out)) else 0)
+
+def peak_rss_mb(pid:int) -> float:
+    "Peak resident memory of process `pid` (VmHWM), in MB"
+    txt = Path(f'/proc/{pid}/status').read_text()
+    return int(re.search(r'VmHWM:\s+(\d+) kB', txt).group(1)) / 1024
+
+def count_items(html:str) -> int:
+    "How many `<li>` elements `html` holds"
+    return len(re.findall(r'<li[\s>]', html))
+
+class SSEWatch:
+    "Note when each `result` event (an `<li id=\"r-TASK\">`) arrives from the SSE endpoint `url`, in a thread"
+    def __init__(self, url:str, timeout:float=10):
+        self.url, self.got, self.stopping = url, {}, False
+        self.client, self.ready = httpx.Client(timeout=None), threading.Event()
+        self.th = threading.Thread(target=self._run, daemon=True); self.th.start()
+        if not self.ready.wait(timeout): raise TimeoutError(f'no answer from {url}')
+    def _run(self):
+        try:
+            with self.client.stream('GET', self.url) as r:
+                self.ready.set()   # the server subscribed before it sent the headers
+                ev = None
+                for line in r.iter_lines():
+                    if self.stopping: return
+                    if line.startswith('event: '): ev = line[7:]
+                    elif not line: ev = None
+                    elif ev == 'result':
+                        for m in re.finditer(r'id="r-(\d+)"', line): self.got.setdefault(int(m.group(1)), time.time())
+        except Exception:
+            if not self.stopping: raise
+        finally: self.ready.set()
+    def latencies(self, stored:dict) -> list:
+        "Seconds from each result's `stored[task_id]` (a `time.time()`) to its arrival here"
+        return [t - stored[k] for k, t in self.got.items() if k in stored]
+    def stop(self):
+        self.stopping = True
+        self.client.close()
+        self.th.join(5)
+
+def pctl(xs, p:float) -> float:
+    "The `p`th percentile of `xs` (nearest rank); NaN if empty"
+    xs = sorted(xs)
+    return xs[min(len(xs)-1, int(round(p/100*(len(xs)-1))))] if xs else float('nan')
+
+def wait_stable(count, target:int, timeout:float, quiet:float):
+    "Poll `count()` until it reaches `target`, or stops changing for `quiet` s, or `timeout`; (count, time of last change)"
+    t0 = last_t = time.time(); last = count()
+    while time.time() - t0 < timeout:
+        time.sleep(0.2)
+        n = count()
+        if n != last: last, last_t = n, time.time()
+        if n >= target or time.time() - last_t > quiet: break
+    return last, last_t
+
+def page_time(url:str, n:int=100) -> float:
+    "Median ms of `n` sequential GETs of `url`, as htmx's polling makes them"
+    ts = []
+    with httpx.Client(timeout=60, headers={'HX-Request': 'true'}) as c:
+        c.get(url)
+        for _ in range(n):
+            t = time.perf_counter(); c.get(url).raise_for_status(); ts.append((time.perf_counter() - t) * 1000)
+    return pctl(ts, 50)
