@@ -27,16 +27,20 @@ def is_transient(e:Exception, retry_on:tuple=(), fail_on:tuple=()) -> bool:
     if isinstance(e, httpx.HTTPStatusError): return e.response.status_code >= 500 or e.response.status_code == 429
     return isinstance(e, (httpx.TransportError, TimeoutError, ConnectionError))
 
-def describe(e:Exception) -> str:
+def _text(e) -> str:
+    try: return str(e)
+    except Exception: return f'<unprintable {type(e).__name__}>'   # a broken __str__ must not keep a task from being recorded
+
+def describe(e:BaseException) -> str:
     "A one-line account of `e` for people reading the task view"
-    if isinstance(e, RemoteTaskError): return str(e)
+    if isinstance(e, RemoteTaskError): return _text(e)
     if isinstance(e, httpx.HTTPStatusError):
         r = e.response
         return f'{r.request.url.host}:{r.request.url.port} answered {r.status_code}: {r.text[:200]}'
     if isinstance(e, httpx.TransportError):
         where = f' calling {e.request.url}' if getattr(e, '_request', None) else ''
         return f'{type(e).__name__}{where}: {e or "no answer in time"}'
-    return f'{type(e).__name__}: {e}'
+    return f'{type(e).__name__}: {_text(e)}'
 
 # %% ../nbs/21_core.ipynb #d85a7225
 def backoff(attempt:int, # the attempt that just failed, from 1

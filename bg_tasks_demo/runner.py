@@ -83,7 +83,8 @@ async def _run(self:InlineRunner, t:dict):
         self.journal.requeue(t['id'])
         self.publish(t, 'queued', error='interrupted by shutdown')
         raise
-    except Exception as e: self.settle(t, error=describe(e), transient=f is not None and f.transient(e))
+    except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
+        self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
     else: self.settle(t, result=res)
     finally:
         self.running.pop(t['id'], None)
@@ -98,6 +99,11 @@ def _progress(self:InlineRunner, t:dict, done, total):
 @patch
 def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False):
     "Record a task's outcome: its result, a retry later, or its failure"
+    try: self._settle(t, result, error, transient)
+    except Exception: log.exception('could not record the outcome of task %s; it stays running until recovered', t['id'])
+
+@patch
+def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False):
     f = self.tasks.registry.get(t['name'])
     if error is None:
         try:

@@ -19,9 +19,11 @@ def parse_int(v:str, name:str, lo:int=INT64_MIN, hi:int=INT64_MAX) -> int:
     "`v` as an int in [lo, hi], or `ValueError` with a message fit for a 400"
     s = '' if v is None else str(v)
     body = s[1:] if s[:1] in '+-' else s
-    if not (body.isascii() and body.isdigit()) or len(body) > 19: raise ValueError(f'`{name}` must be an integer, got {s[:40]!r}')
-    i = int(s)
-    if not lo <= i <= hi: raise ValueError(f'`{name}` must be between {lo} and {hi}, got {s[:40]}')
+    if not (body.isascii() and body.isdigit()): raise ValueError(f'`{name}` must be an integer (ASCII digits, optional sign), got {s[:40]!r}')
+    i = int(s) if len(body.lstrip('0')) <= 19 else None   # int() of thousands of digits is slow, and past 4300 refused
+    if i is None or not lo <= i <= hi:
+        rng = 'fit a signed 64-bit integer' if (lo, hi) == (INT64_MIN, INT64_MAX) else f'be between {lo} and {hi}'
+        raise ValueError(f'`{name}` must {rng}, got {s[:40]}')
     return i
 
 def bad_request(msg:str, status:int=400): return JSONResponse({'error': msg}, status_code=status)
