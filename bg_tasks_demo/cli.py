@@ -36,9 +36,10 @@ async def _serve_all(servers, on_ready=None):
     await asyncio.gather(*tasks)
 
 def serve_all(apps:list, # (name, ASGI app, port) triples
-              host:str='127.0.0.1', on_ready=None, log_level='warning'):
+              host:str='127.0.0.1', on_ready=None, log_level='warning',
+              grace:float=20): # seconds open connections get at shutdown (live streams end at once: see `Tasks.lifespan`)
     "Serve each app on its port until SIGINT or SIGTERM"
-    servers = [_Server(uvicorn.Config(a, host=host, port=p, log_level=log_level)) for _,a,p in apps]
+    servers = [_Server(uvicorn.Config(a, host=host, port=p, log_level=log_level, timeout_graceful_shutdown=grace)) for _,a,p in apps]
     asyncio.run(_serve_all(servers, on_ready))
 
 # %% ../nbs/90_cli.ipynb #d0e32091
@@ -106,7 +107,7 @@ def check_dashboard_args(task, **nums) -> str|None:
         if v is None or v < (1 if k in ('concurrency', 'threads', 'max_pending') else 0):
             return f'--{k} must be positive, got {v}'
 
-# %% ../nbs/90_cli.ipynb #f8e013fb
+# %% ../nbs/90_cli.ipynb #f466fc5c
 def guarded(app, assets:str=None):
     "`app` serving only `assets` as files, behind `CrossSiteGuard`"
     serve_assets(app, assets)

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['log', 'RUNNERS', 'RemoteTaskError', 'is_transient', 'describe', 'backoff', 'TaskContext', 'TaskFn', 'call',
-           'call_sync', 'outcome', 'TaskHandle', 'Events', 'load', 'Tasks']
+           'call_sync', 'outcome', 'TaskHandle', 'Events', 'load', 'Tasks', 'on_shutdown_signal']
 
 # %% ../nbs/21_core.ipynb #0e2d7f08
-import asyncio, functools, importlib, inspect, json, logging, random, sys, threading, time
+import asyncio, functools, importlib, inspect, json, logging, random, signal, sys, threading, time
 from pathlib import Path
 import httpx
 from .journal import Journal, STATUSES, FINAL
@@ -152,11 +152,14 @@ class TaskHandle:
 
 # %% ../nbs/21_core.ipynb #7639a62c
 class Events:
-    "Publish/subscribe of task events on one event loop, publishable from any thread"
-    def __init__(self, maxsize:int=1000): self.subs, self.maxsize, self.loop = set(), maxsize, None
+    "Publish/subscribe of task events on one event loop, publishable from any thread; `close` ends every stream"
+    def __init__(self, maxsize:int=1000): self.subs, self.maxsize, self.loop, self.closed = set(), maxsize, None, False
     def subscribe(self) -> asyncio.Queue:
+        "A queue of events; `None` in it means: the app is shutting down, end the stream"
         self.loop = asyncio.get_running_loop()
-        q = asyncio.Queue(self.maxsize); self.subs.add(q); return q
+        q = asyncio.Queue(self.maxsize); self.subs.add(q)
+        if self.closed: q.put_nowait(None)
+        return q
     def unsubscribe(self, q): self.subs.discard(q)
     def _put(self, ev):
         for q in list(self.subs):
@@ -168,6 +171,11 @@ class Events:
         except RuntimeError: here = False
         if here: self._put(ev)
         else: self.loop.call_soon_threadsafe(self._put, ev)
+    def close(self):
+        "Tell every subscriber to end its stream (shutdown); safe from any thread and from a signal handler"
+        self.closed = True
+        if self.loop is not None and not self.loop.is_closed(): self.loop.call_soon_threadsafe(self._put, None)
+    def reopen(self): self.closed = False
 
 # %% ../nbs/21_core.ipynb #87b84ad7
 RUNNERS = {'inline': 'bg_tasks_demo.runner:InlineRunner', 'process': 'bg_tasks_demo.process:ProcessRunner',
@@ -251,6 +259,23 @@ def stats(self:Tasks) -> dict:
     "How many tasks have each status"
     return self.journal.stats()
 
+# %% ../nbs/21_core.ipynb #a8ecde64
+def on_shutdown_signal(callback):
+    "Call `callback` first when SIGINT or SIGTERM arrives, then the handler that was there; a function that undoes it"
+    if threading.current_thread() is not threading.main_thread(): return lambda: None
+    mine = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        old = signal.getsignal(sig)
+        if not callable(old): continue   # no server handles it: leave the default (exit) alone
+        def handler(s, frame, old=old):
+            callback()
+            old(s, frame)
+        signal.signal(sig, handler); mine[sig] = (handler, old)
+    def restore():
+        for sig, (handler, old) in mine.items():
+            if signal.getsignal(sig) is handler: signal.signal(sig, old)
+    return restore
+
 # %% ../nbs/21_core.ipynb #7c092d39
 @patch(as_prop=True)
 def import_path(self:Tasks) -> str:
@@ -286,9 +311,15 @@ def lifespan(self:Tasks, app=None):
     "Start a runner with the app; stop it, gracefully, when the app stops (several apps may share one `Tasks`: the first starts it, the last stops it)"
     async def gen():
         self._apps = getattr(self, '_apps', 0) + 1
-        if self._apps == 1: await self.make_runner().start()
+        if self._apps == 1:
+            self.events.reopen()
+            await self.make_runner().start()
+            restore = on_shutdown_signal(self.events.close)
         try: yield
         finally:
             self._apps -= 1
-            if self._apps == 0: await self.runner.stop()
+            if self._apps == 0:
+                self.events.close()
+                await self.runner.stop()
+                restore()
     return _Lifespan(gen())

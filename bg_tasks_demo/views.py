@@ -108,6 +108,7 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
                         yield ': keep-alive\n\n'
                         continue
                 while not q.empty(): batch.append(q.get_nowait())
+                if None in batch: return   # the app is shutting down
                 out = []
                 for ev in batch:
                     if render: out += render(ev) or []
@@ -133,6 +134,7 @@ def task_stream(tasks, id:int, keepalive:float=15):
                 while True:
                     try: ev = await asyncio.wait_for(q.get(), keepalive)
                     except TimeoutError: yield ': keep-alive\n\n'; continue
+                    if ev is None: return   # the app is shutting down
                     if ev.get('id') == id or ev.get('id') is None: break
         finally: tasks.events.unsubscribe(q)
     return gen()
