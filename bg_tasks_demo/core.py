@@ -259,6 +259,14 @@ def stats(self:Tasks) -> dict:
     "How many tasks have each status"
     return self.journal.stats()
 
+@patch
+def health(self:Tasks) -> dict:
+    "Whether the runner is doing its work: `ok`, and the `problem` when it is not"
+    r = self.runner
+    if r is None or getattr(r, 'main', None) is None: return dict(ok=False, runner=self.runner_name, problem='no runner started (the app\'s lifespan starts it)')
+    if r.main.done() and not r.stopping: return dict(ok=False, runner=self.runner_name, problem='the runner stopped unexpectedly')
+    return dict(ok=r.problem is None, runner=self.runner_name, problem=r.problem)
+
 # %% ../nbs/21_core.ipynb #a8ecde64
 def on_shutdown_signal(callback):
     "Call `callback` first when SIGINT or SIGTERM arrives, then the handler that was there; a function that undoes it"

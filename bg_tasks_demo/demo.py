@@ -88,14 +88,16 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
         return results_list(store.get_results(limit, before))
 
     @rt('/api/stats')
-    def stats(): return JSONResponse({**tasks.stats(), 'results': store.n_results()})
+    def stats():
+        h = tasks.health()
+        return JSONResponse({**tasks.stats(), 'results': store.n_results(), 'healthy': h['ok'], 'problem': h['problem']})
 
     @rt('/events')
     async def events(): return EventStream(event_stream(tasks, render))
 
     @rt('/')
     def index():
-        return page(H2('Tasks'), stats_line(tasks.stats()),
+        return page(H2('Tasks'), stats_line(tasks.stats(), health=tasks.health()),
                     P(Button('Retry all failed', hx_post='/tasks/retry_failed', hx_target='#bg-retried'), ' ',
                       Button('Start a counter', hx_post='/count', hx_target='#res'), Span(id='bg-retried')),
                     Div(task_table(tasks.journal.page(20), '/tasks'), hx_get='/tasks/rows', hx_trigger='every 5s', hx_swap='innerHTML'),
@@ -109,7 +111,7 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
               A('all tasks', href='/tasks')),
             P('', id='res'),
             Div(hx_ext='sse', sse_connect='/events')(
-                Div(stats_line(tasks.stats()), sse_swap='stats', id='live-stats'),
+                Div(stats_line(tasks.stats(), health=tasks.health()), sse_swap='stats', id='live-stats'),
                 H2('Responses from Tasks'),
                 Ul(*map(result_item, store.get_results(show)), id='results', sse_swap='result', hx_swap='afterbegin'),
                 H2('Tasks'),

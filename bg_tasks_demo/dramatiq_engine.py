@@ -54,7 +54,7 @@ class DramatiqRunner(InlineRunner):
     def __init__(self, tasks, broker_url:str='redis://127.0.0.1:6379/0', lease:float=600, batch:int=500, **kw):
         super().__init__(tasks, **kw)
         make_broker(broker_url)   # a bad URL fails here, in the constructor
-        self.broker_url, self.lease, self.batch = broker_url, lease, batch
+        self.broker_url, self.lease, self.batch, self.last_lease = broker_url, lease, batch, 0
 
     async def start(self):
         self.loop = asyncio.get_running_loop()
@@ -66,24 +66,24 @@ class DramatiqRunner(InlineRunner):
         self.consumer.start()
         self.main = asyncio.create_task(self._loop())
 
-    async def _loop(self):
-        last_lease = 0
-        while not self.stopping:
-            self.wake.clear()
-            if time.time() - last_lease > min(self.lease, 30):
-                if n := self.journal.recover(started_before=time.time() - self.lease):
-                    log.warning('requeued %d task(s) past their %ss lease', n, self.lease)
-                last_lease = time.time()
-            ts = self.journal.claim(self.batch)
-            if ts:
-                await self.loop.run_in_executor(self.sender, self._send, ts)
-                for t in ts: self.publish(t, 'running')
-                continue
-            try: await asyncio.wait_for(self.wake.wait(), self.poll)
-            except TimeoutError: pass
+    async def _step(self) -> bool:
+        if time.time() - self.last_lease > min(self.lease, 30):
+            if n := self.journal.recover(started_before=time.time() - self.lease):
+                log.warning('requeued %d task(s) past their %ss lease', n, self.lease)
+            self.last_lease = time.time()
+        ts = self.journal.claim(self.batch)
+        if not ts: return False
+        await self.loop.run_in_executor(self.sender, self._send, ts)
+        for t in ts: self.publish(t, 'running')
+        return True
 
     def _send(self, ts):
-        for t in ts: self.run.send(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts'])
+        "Send claimed tasks; any that could not be sent (the broker is down) go back to the queue, and the error is raised"
+        for i, t in enumerate(ts):
+            try: self.run.send(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts'])
+            except Exception:
+                for u in ts[i:]: self.journal.requeue(u['id'])
+                raise
 
     def _on_report(self, task_id:int, rep:dict):
         "Runs on a Dramatiq consumer thread: record on the loop, and return only once it is recorded"

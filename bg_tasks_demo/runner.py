@@ -26,6 +26,7 @@ class InlineRunner:
         self.concurrency, self.threads, self.poll, self.batch_wait, self.grace = concurrency, threads, poll, batch_wait, grace
         self.retry_base, self.retry_cap, self.http_timeout = retry_base, retry_cap, http_timeout
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
+        self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
 
     async def start(self):
         "Recover what a crash left running, then start taking work"
@@ -49,14 +50,35 @@ class InlineRunner:
 # %% ../nbs/22_runner.ipynb #c0d36e24
 @patch
 async def _loop(self:InlineRunner):
+    "Take work until stopped; a failing step is logged, marks the runner unhealthy, and is tried again after a backoff"
+    failures = 0
     while not self.stopping:
         self.wake.clear()
-        await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
-        for t in self.journal.claim(self.concurrency - len(self.running)):
-            self.running[t['id']] = asyncio.create_task(self._run(t))
-            self.publish(t, 'running')
+        try: busy = await self._step()
+        except Exception as e:
+            failures += 1
+            self.problem = f'{describe(e)} (failing since {time.strftime("%H:%M:%S", time.localtime(self.failing_since or time.time()))})'
+            self.failing_since = self.failing_since or time.time()
+            wait = min(30, 0.5 * 2 ** min(failures, 6))
+            log.error('runner step failed (%d in a row), trying again in %.1fs: %s', failures, wait, describe(e))
+            await asyncio.sleep(wait)
+            continue
+        failures, self.problem, self.failing_since = 0, None, None
+        if busy: continue
         try: await asyncio.wait_for(self.wake.wait(), self.poll)
         except TimeoutError: pass
+
+@patch
+async def _step(self:InlineRunner) -> bool:
+    "One round of work: claim due tasks and start them; whether to go again at once"
+    await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
+    for t in self.journal.claim(self.concurrency - len(self.running)):
+        self.running[t['id']] = asyncio.create_task(self._run(t))
+        self.publish(t, 'running')
+    return False
+
+@patch(as_prop=True)
+def healthy(self:InlineRunner) -> bool: return self.problem is None
 
 @patch
 def publish(self:InlineRunner, t:dict, status:str, **kw):

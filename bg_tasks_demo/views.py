@@ -50,9 +50,10 @@ class CrossSiteGuard:
         await self.app(scope, receive, send)
 
 # %% ../nbs/23_views.ipynb #6ef4ca09
-def stats_line(s:dict, id='bg-stats'):
-    "Counts per status, in one line"
-    return P(' · '.join(f'{k}: {s.get(k, 0)}' for k in STATUSES), id=id)
+def stats_line(s:dict, id='bg-stats', health:dict=None):
+    "Counts per status, in one line, and what is wrong with the runner if anything is"
+    warn = Strong(f" · not running tasks: {health['problem']}", cls='bg-unhealthy') if health and not health['ok'] else ''
+    return P(' · '.join(f'{k}: {s.get(k, 0)}' for k in STATUSES), warn, id=id)
 
 def _when(ts): return time.strftime('%H:%M:%S', time.localtime(ts)) if ts else ''
 
@@ -98,7 +99,7 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
         q = tasks.events.subscribe()
         pending, last = None, 0.0
         try:
-            yield sse_message(stats_line(tasks.stats()), 'stats')
+            yield sse_message(stats_line(tasks.stats(), health=tasks.health()), 'stats')
             while True:
                 wait = keepalive if pending is None else max(0, task_every - (time.monotonic() - last))
                 try: batch = [await asyncio.wait_for(q.get(), wait)]
@@ -116,7 +117,7 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
                 if pending is not None and time.monotonic() - last >= task_every:
                     out.append(f"event: task\ndata: {json.dumps({k: pending.get(k) for k in ('id', 'status', 'attempts', 'progress', 'error')})}\n\n")
                     pending, last = None, time.monotonic()
-                if batch: out.append(sse_message(stats_line(tasks.stats()), 'stats'))
+                if batch: out.append(sse_message(stats_line(tasks.stats(), health=tasks.health()), 'stats'))
                 if out: yield ''.join(out)
         finally: tasks.events.unsubscribe(q)
     return gen()
@@ -183,6 +184,11 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
     @route('/api/stats')
     async def api_stats(req): return JSONResponse(tasks.stats())
 
+    @route('/health')
+    async def health(req):
+        h = tasks.health()
+        return JSONResponse(h, status_code=200 if h['ok'] else 503)
+
     @route('/api/{id}')
     async def api_task(req):
         h, err = task_or_error(req)
@@ -208,7 +214,7 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
         q = ''.join(f'&{k}={v}' for k, v in (('status', status), ('name', name)) if v)
         return Titled('Tasks',
             Div(hx_ext='sse', sse_connect=f'{prefix}/events')(
-                Div(stats_line(tasks.stats()), sse_swap='stats', id='bg-live-stats'),
+                Div(stats_line(tasks.stats(), health=tasks.health()), sse_swap='stats', id='bg-live-stats'),
                 Form(Select(*opts(['', *STATUSES], status), name='status'),
                      Select(*opts(['', *sorted(set(tasks.registry) | set(tasks.journal.names()))], name), name='name'),
                      Button('Filter'), method='get', action=prefix or '/', cls='grid'),
