@@ -26,7 +26,8 @@ def store_result(db, task_id:int, result:dict):
 def register(tasks:Tasks) -> Tasks:
     "Register the guide's task functions on `tasks`"
     for f in (atask_submit, task_submit): tasks.task(f, on_success=store_result)
-    for f in (counter, count_primes, send_welcome_email, send_admin_notification): tasks.task(f)
+    tasks.task(counter, timeout=120)          # the guide's counter sleeps i*pause after each i: bounded, and stopped if it overruns
+    for f in (count_primes, send_welcome_email, send_admin_notification): tasks.task(f)
     return tasks
 
 def demo_tasks(db='bg_tasks.db', runner:str='inline', **kw) -> Tasks:
@@ -75,7 +76,7 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
     @rt('/count', methods=['post'])
     def count(req):
         raw = req.query_params.get('loops')
-        try: loops = 5 if raw is None else parse_int(raw, 'loops', 1, 100)
+        try: loops = 5 if raw is None else parse_int(raw, 'loops', 1, 20)   # 20 loops at pause 0.5: 95 s
         except ValueError as e: return JSONResponse({'error': str(e)}, status_code=400)
         h = count_fn.enqueue(loops=loops, pause=0.5)
         return P(f'Counter task {h.id}: ', h)

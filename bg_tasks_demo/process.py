@@ -6,9 +6,10 @@
 __all__ = ['run_in_child', 'ProcessRunner']
 
 # %% ../nbs/24_process.ipynb #67db9603
-import json, multiprocessing as mp, os
-from concurrent.futures import ProcessPoolExecutor
-from .core import TaskContext, RemoteTaskError, load, outcome
+import asyncio, concurrent.futures, json, multiprocessing as mp, os
+from concurrent.futures.process import BrokenProcessPool
+import pebble
+from .core import TaskContext, RemoteTaskError, Requeue, load, outcome, log
 from .runner import InlineRunner
 from .journal import Journal
 from pathlib import Path
@@ -27,18 +28,41 @@ def run_in_child(import_path:str, db:str, t:dict) -> dict:
     return outcome(f, json.loads(t['args']), TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], progress))
 
 class ProcessRunner(InlineRunner):
-    "The inline runner, but task functions run in a pool of `processes` worker processes"
-    def __init__(self, tasks, processes:int=None, **kw):
+    "The inline runner, but task functions run in a pool of `processes` worker processes, each attempt within a time limit"
+    def __init__(self, tasks, processes:int=None, # pool size (default: one per core)
+                 task_timeout:float=600, # seconds an attempt may hold a pool process, unless the task sets `timeout=`
+                 max_lost:int=3, # a task whose worker dies this many times in a row fails (it is probably the cause)
+                 **kw):
         super().__init__(tasks, **kw)
-        self.processes = processes or os.cpu_count()
+        self.processes, self.task_timeout, self.max_lost, self.lost = processes or os.cpu_count(), task_timeout, max_lost, {}
     async def start(self):
         self.path = self.tasks.import_path   # fails here, with a message, if workers could not import it
-        self.ppool = ProcessPoolExecutor(self.processes, mp_context=mp.get_context('spawn'))
+        self.db = str(Path(self.journal.path).resolve())
+        self.ppool = self._pool()
         await super().start()
+    def _pool(self): return pebble.ProcessPool(self.processes, context=mp.get_context('spawn'))
+
     async def _call(self, t, f, args:dict):
-        out = await self.loop.run_in_executor(self.ppool, run_in_child, self.path, str(Path(self.journal.path).resolve()), t)
+        limit = f.timeout or self.task_timeout
+        pool = self.ppool
+        fut = pool.schedule(run_in_child, args=(self.path, self.db, t), timeout=limit)
+        try: out = await asyncio.wrap_future(fut)
+        except asyncio.CancelledError: fut.cancel(); raise     # pebble stops the worker running it
+        except BrokenProcessPool as e:   # every worker died at once (SIGTERM to the process group, say): a new pool
+            if self.ppool is pool and not self.stopping:
+                log.warning('process pool broken (%s): starting a new one', e)
+                pool.stop(); self.ppool = self._pool()
+            raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
+        except concurrent.futures.TimeoutError: raise TimeoutError(f'stopped after its {limit:g}s time limit') from None
+        except pebble.ProcessExpired as e:
+            n = self.lost[t['id']] = self.lost.get(t['id'], 0) + 1
+            if n < self.max_lost: raise Requeue(f'its worker process died ({e}), not its fault: queued again') from None
+            raise RemoteTaskError(f'its worker process died {n} times in a row running it (last: {e})', False) from None
+        self.lost.pop(t['id'], None)
         if not out['ok']: raise RemoteTaskError(out['error'], out['transient'])
         return out['result']
+
     async def stop(self, grace:float=None):
         await super().stop(grace)
-        self.ppool.shutdown(wait=False, cancel_futures=True)
+        self.ppool.stop()
+        await asyncio.get_running_loop().run_in_executor(None, self.ppool.join, 10)

@@ -9,7 +9,7 @@ __all__ = ['InlineRunner']
 import asyncio, json, time
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
-from .core import TaskContext, call, describe, backoff, log
+from .core import TaskContext, Requeue, call, describe, backoff, log
 from .httpclient import shared_client
 
 # %% ../nbs/22_runner.ipynb #f56f2e33
@@ -59,7 +59,7 @@ async def _loop(self:InlineRunner):
             failures += 1
             self.problem = f'{describe(e)} (failing since {time.strftime("%H:%M:%S", time.localtime(self.failing_since or time.time()))})'
             self.failing_since = self.failing_since or time.time()
-            wait = min(30, 0.5 * 2 ** min(failures, 6))
+            wait = min(30, 0.25 * 2 ** min(failures - 1, 7))
             log.error('runner step failed (%d in a row), trying again in %.1fs: %s', failures, wait, describe(e))
             await asyncio.sleep(wait)
             continue
@@ -105,6 +105,10 @@ async def _run(self:InlineRunner, t:dict):
         self.journal.requeue(t['id'])
         self.publish(t, 'queued', error='interrupted by shutdown')
         raise
+    except Requeue as e:
+        log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
+        self.journal.requeue(t['id'])
+        self.publish(t, 'queued', error=str(e))
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
         self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
     else: self.settle(t, result=res)
