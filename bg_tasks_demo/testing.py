@@ -77,9 +77,11 @@ def wait_port(port:int, # port to wait for
 
 class ServerThread:
     "Run ASGI `app` with uvicorn in a daemon thread on `host:port`, lifespan included"
-    def __init__(self, app, port:int=None, host:str='127.0.0.1', log_level:str='warning', timeout_graceful_shutdown=5, **kw):
+    def __init__(self, app, port:int=None, host:str='127.0.0.1', log_level:str='warning', timeout_graceful_shutdown=5,
+                 loop:str='asyncio', # not uvloop: older uvicorn installs its loop policy for the whole process, tests included
+                 **kw):
         self.app, self.host, self.port = app, host, port or free_port(host)
-        cfg = uvicorn.Config(app, host=self.host, port=self.port, log_level=log_level,
+        cfg = uvicorn.Config(app, host=self.host, port=self.port, log_level=log_level, loop=loop,
                              timeout_graceful_shutdown=timeout_graceful_shutdown, **kw)
         self.server = uvicorn.Server(cfg)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -16,7 +16,9 @@ def chromium_path() -> str:
 
 @contextmanager
 def browser_page(width:int=1100, height:int=800):
-    "A fresh Playwright page in headless Debian Chromium; the browser is closed afterwards"
+    """A fresh Playwright page in headless Debian Chromium; the browser is closed afterwards. Playwright's sync API:
+    not on a thread running an event loop, as a notebook's cells do; there, use it in a function run by
+    `await asyncio.to_thread(f)`"""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
