@@ -28,7 +28,7 @@ def is_transient(e:Exception, retry_on:tuple=(), fail_on:tuple=()) -> bool:
     if retry_on and isinstance(e, retry_on): return True
     if isinstance(e, RemoteTaskError): return e.transient
     if isinstance(e, httpx.HTTPStatusError): return e.response.status_code >= 500 or e.response.status_code == 429
-    return isinstance(e, (httpx.TransportError, TimeoutError, ConnectionError))
+    return isinstance(e, (httpx.TransportError, TimeoutError, asyncio.TimeoutError, ConnectionError))
 
 def _text(e) -> str:
     try: return str(e)
@@ -323,16 +323,16 @@ class _Lifespan:
 def lifespan(self:Tasks, app=None):
     "Start a runner with the app; stop it, gracefully, when the app stops (several apps may share one `Tasks`: the first starts it, the last stops it)"
     async def gen():
-        self._apps = getattr(self, '_apps', 0) + 1
-        if self._apps == 1:
+        if getattr(self, '_apps', 0) == 0:
             self.events.reopen()
-            await self.make_runner().start()
-            restore = on_shutdown_signal(self.events.close)
+            await self.make_runner().start()   # if this raises, nothing is counted and the next app tries again
+            self._restore = on_shutdown_signal(self.events.close)
+        self._apps = getattr(self, '_apps', 0) + 1
         try: yield
         finally:
             self._apps -= 1
             if self._apps == 0:
                 self.events.close()
-                await self.runner.stop()
-                restore()
+                try: await self.runner.stop()
+                finally: self._restore()
     return _Lifespan(gen())

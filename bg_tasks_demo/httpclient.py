@@ -23,14 +23,14 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, reader, writer): self.r, self.w = reader, writer
     async def read(self, max_bytes, timeout=None):
         try: return await _within(self.r.read(max_bytes), timeout)
-        except TimeoutError: raise httpcore.ReadTimeout('read timed out') from None
+        except asyncio.TimeoutError: raise httpcore.ReadTimeout('read timed out') from None
         except OSError as e: raise httpcore.ReadError(str(e)) from e
     async def write(self, buffer, timeout=None):
         if not buffer: return
         try:
             self.w.write(buffer)
             await _within(self.w.drain(), timeout)
-        except TimeoutError: raise httpcore.WriteTimeout('write timed out') from None
+        except asyncio.TimeoutError: raise httpcore.WriteTimeout('write timed out') from None
         except OSError as e: raise httpcore.WriteError(str(e)) from e
     async def aclose(self):
         self.w.close()
@@ -38,7 +38,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         except OSError: pass
     async def start_tls(self, ssl_context, server_hostname=None, timeout=None):
         try: await _within(self.w.start_tls(ssl_context, server_hostname=server_hostname), timeout)
-        except TimeoutError: raise httpcore.ConnectTimeout('TLS handshake timed out') from None
+        except asyncio.TimeoutError: raise httpcore.ConnectTimeout('TLS handshake timed out') from None
         except (OSError, ssl.SSLError) as e: raise httpcore.ConnectError(str(e)) from e
         return self
     def get_extra_info(self, info):
@@ -52,7 +52,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     "httpcore's network backend on plain asyncio"
     async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         try: r, w = await _within(asyncio.open_connection(host, port, local_addr=(local_address, 0) if local_address else None), timeout)
-        except TimeoutError: raise httpcore.ConnectTimeout(f'connecting to {host}:{port} timed out') from None
+        except asyncio.TimeoutError: raise httpcore.ConnectTimeout(f'connecting to {host}:{port} timed out') from None
         except OSError as e: raise httpcore.ConnectError(str(e)) from e
         for opt in socket_options or []: w.get_extra_info('socket').setsockopt(*opt)
         return AsyncioStream(r, w)

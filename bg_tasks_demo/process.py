@@ -45,22 +45,33 @@ class ProcessRunner(InlineRunner):
     async def _call(self, t, f, args:dict):
         limit = f.timeout or self.task_timeout
         pool = self.ppool
-        fut = pool.schedule(run_in_child, args=(self.path, self.db, t), timeout=limit)
+        try: fut = pool.schedule(run_in_child, args=(self.path, self.db, t), timeout=limit)
+        except RuntimeError as e:   # the pool broke while idle (a worker killed between tasks): pebble refuses new work
+            self._renew(pool, e)
+            raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
         try: out = await asyncio.wrap_future(fut)
         except asyncio.CancelledError: fut.cancel(); raise     # pebble stops the worker running it
         except BrokenProcessPool as e:   # every worker died at once (SIGTERM to the process group, say): a new pool
-            if self.ppool is pool and not self.stopping:
-                log.warning('process pool broken (%s): starting a new one', e)
-                pool.stop(); self.ppool = self._pool()
+            self._renew(pool, e)
             raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
-        except concurrent.futures.TimeoutError: raise TimeoutError(f'stopped after its {limit:g}s time limit') from None
+        except concurrent.futures.TimeoutError:
+            self.lost.pop(t['id'], None)
+            raise TimeoutError(f'stopped after its {limit:g}s time limit') from None
         except pebble.ProcessExpired as e:
             n = self.lost[t['id']] = self.lost.get(t['id'], 0) + 1
             if n < self.max_lost: raise Requeue(f'its worker process died ({e}), not its fault: queued again') from None
+            self.lost.pop(t['id'], None)
             raise RemoteTaskError(f'its worker process died {n} times in a row running it (last: {e})', False) from None
         self.lost.pop(t['id'], None)
         if not out['ok']: raise RemoteTaskError(out['error'], out['transient'])
         return out['result']
+
+    def _renew(self, pool, e):
+        "Replace a broken pool (once, whichever task noticed first); the old one is stopped and joined in the background"
+        if self.ppool is not pool or self.stopping: return
+        log.warning('process pool broken (%s): starting a new one', e)
+        self.ppool = self._pool()
+        pool.stop(); self.loop.run_in_executor(None, pool.join, 10)
 
     async def stop(self, grace:float=None):
         await super().stop(grace)

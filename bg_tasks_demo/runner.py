@@ -66,7 +66,7 @@ async def _loop(self:InlineRunner):
         failures, self.problem, self.failing_since = 0, None, None
         if busy: continue
         try: await asyncio.wait_for(self.wake.wait(), self.poll)
-        except TimeoutError: pass
+        except asyncio.TimeoutError: pass
 
 @patch
 async def _step(self:InlineRunner) -> bool:

@@ -103,7 +103,7 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
             while True:
                 wait = keepalive if pending is None else max(0, task_every - (time.monotonic() - last))
                 try: batch = [await asyncio.wait_for(q.get(), wait)]
-                except TimeoutError:
+                except asyncio.TimeoutError:
                     batch = []
                     if pending is None:
                         yield ': keep-alive\n\n'
@@ -134,7 +134,7 @@ def task_stream(tasks, id:int, keepalive:float=15):
                     yield sse_message(h.status, 'done'); return
                 while True:
                     try: ev = await asyncio.wait_for(q.get(), keepalive)
-                    except TimeoutError: yield ': keep-alive\n\n'; continue
+                    except asyncio.TimeoutError: yield ': keep-alive\n\n'; continue
                     if ev is None: return   # the app is shutting down
                     if ev.get('id') == id or ev.get('id') is None: break
         finally: tasks.events.unsubscribe(q)
@@ -170,7 +170,7 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
                 if (msg := cross_site_refusal(req.method, req.headers)): return bad_request(msg, 403)
                 if auth is not None and (resp := auth(req)) is not None: return resp
                 return await fn(req)
-            app.route(prefix + path, methods=list(methods))(handler)
+            app.route(prefix + path or '/', methods=list(methods))(handler)
             return fn
         return deco
 
