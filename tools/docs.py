@@ -96,7 +96,7 @@ def build(out: Path) -> list:
     c = cfg()
     host = c.get('doc_host', '')
     r = subprocess.run([str(bin_/'nbdev_proc_nbs')], cwd=root, capture_output=True, text=True)
-    if r.returncode: sys.exit(f'nbdev_proc_nbs failed:\n{r.stderr[-2000:]}')
+    if r.returncode: sys.exit(f'nbdev_proc_nbs failed:\n{r.stderr[:4000]}\n[…]\n{r.stderr[-2000:]}')
     proc = root/'_proc'
     order = flat(yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'])
     pages = [(nb, page_name(nb), *render_nb(proc/nb, host)) for nb in order]
