@@ -6,7 +6,7 @@
 __all__ = ['STATUSES', 'FINAL', 'Journal']
 
 # %% ../nbs/20_journal.ipynb #121cb7e3
-import json, threading, time
+import json, os, socket, threading, time
 from pathlib import Path
 from fastcore.utils import *
 from .store import SharedDB
@@ -19,10 +19,11 @@ _SCHEMA = '''
 create table if not exists bg_task (id integer primary key, name text not null, args text not null,
   status text not null, attempts integer not null default 0, max_attempts integer not null, error text, result text,
   progress real not null default 0, created_at real not null, run_after real not null default 0,
-  started_at real, finished_at real);
+  started_at real, finished_at real, owner text);
 create index if not exists bg_task_due on bg_task(status, run_after);
 create index if not exists bg_task_name on bg_task(name, id);
 create table if not exists bg_counts (status text primary key, n integer not null);
+create table if not exists bg_owner (id text primary key, beat real not null);
 create trigger if not exists bg_task_ins after insert on bg_task begin
   update bg_counts set n=n+1 where status=new.status; end;
 create trigger if not exists bg_task_del after delete on bg_task begin
@@ -43,6 +44,8 @@ class Journal(SharedDB):
             try:                                  # could not upgrade while another process writes (SQLITE_BUSY_SNAPSHOT)
                 for stmt in _SCHEMA.split(';\n'):
                     if stmt.strip(): self.db.execute(stmt)
+                if 'owner' not in {c['name'] for c in self.db.q('pragma table_info(bg_task)')}:   # a journal from before owners
+                    self.db.execute('alter table bg_task add column owner text')
                 for s in STATUSES:
                     self.db.execute('insert or ignore into bg_counts values (?, (select count(*) from bg_task where status=?))', [s, s])
                 self.db.execute('commit')
@@ -60,7 +63,7 @@ def add(self:Journal, name:str, # the task's registered name
                         [name, args, max_attempts, now, run_after])
         id = self.db.conn.last_insert_rowid()
     return dict(id=id, name=name, args=args, status='queued', attempts=0, max_attempts=max_attempts, error=None, result=None,
-                progress=0.0, created_at=now, run_after=run_after, started_at=None, finished_at=None)
+                progress=0.0, created_at=now, run_after=run_after, started_at=None, finished_at=None, owner=None)
 
 @patch
 def get(self:Journal, id:int) -> dict|None:
@@ -71,14 +74,14 @@ def get(self:Journal, id:int) -> dict|None:
 # %% ../nbs/20_journal.ipynb #6438ae89
 @patch
 def claim(self:Journal, limit:int, # at most this many
-          now:float=None) -> list:
-    "Mark up to `limit` due queued tasks `running`, counting the attempt; their rows, oldest first"
+          now:float=None, owner:str=None) -> list:
+    "Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, oldest first"
     if limit <= 0: return []
     now = now or time.time()
     with self:
-        rows = self.db.q('''update bg_task set status='running', attempts=attempts+1, started_at=?
+        rows = self.db.q('''update bg_task set status='running', attempts=attempts+1, started_at=?, owner=?
             where id in (select id from bg_task where status='queued' and run_after<=? order by run_after, id limit ?)
-            returning *''', [now, now, limit])
+            returning *''', [now, owner, now, limit])
     return sorted(rows, key=lambda t: t['id'])
 
 # %% ../nbs/20_journal.ipynb #86661865
@@ -135,6 +138,42 @@ def recover(self:Journal, started_before:float=None # only tasks started before 
     "Requeue tasks left `running` (by a crash, or past a lease); how many"
     if started_before is None: return self.execute("update bg_task set status='queued', run_after=0 where status='running'")
     return self.execute("update bg_task set status='queued', run_after=0 where status='running' and started_at < ?", [started_before])
+
+@patch
+def beat(self:Journal, owner:str):
+    "Owner `owner` (a runner) is alive: record when it last said so"
+    self.execute('insert or replace into bg_owner values (?, ?)', [owner, time.time()])
+
+@patch
+def retire(self:Journal, owner:str):
+    "Owner `owner` stopped cleanly"
+    self.execute('delete from bg_owner where id=?', [owner])
+
+def _pid_gone(owner:str) -> bool:
+    "Is `owner` (`host:pid:token`) a process of this host that no longer exists?"
+    host, _, rest = (owner or '').partition(':')
+    pid = rest.partition(':')[0]
+    if host != socket.gethostname() or not pid.isdigit(): return False
+    try: os.kill(int(pid), 0)
+    except ProcessLookupError: return True
+    except PermissionError: return False
+    return False
+
+@patch
+def recover_dead(self:Journal, lease:float # an owner silent this long is gone
+                ) -> int:
+    "Requeue the running tasks of owners that are gone (no heartbeat within `lease`, or their process no longer exists); how many"
+    # tasks claimed without an owner (the Dramatiq runner's: they run on workers, whatever happens to the app) are not touched
+    now = time.time()
+    with self, self.db.conn:
+        alive = {r['id'] for r in self.db.q('select id from bg_owner where beat >= ?', [now - lease])}
+        owners = {r['owner'] for r in self.db.q("select distinct owner from bg_task where status='running' and owner is not null")}
+        dead = [o for o in owners if o not in alive or _pid_gone(o)]
+        n = 0
+        for o in dead:
+            self.db.execute("update bg_task set status='queued', run_after=0 where status='running' and owner=?", [o]); n += self.db.conn.changes()
+        self.db.execute('delete from bg_owner where beat < ?', [now - lease])
+    return n
 
 @patch
 def retry(self:Journal, id:int=None) -> int:

@@ -6,7 +6,7 @@
 __all__ = ['InlineRunner']
 
 # %% ../nbs/22_runner.ipynb #db776a2a
-import asyncio, json, time
+import asyncio, json, os, socket, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
 from .core import TaskContext, Requeue, call, describe, backoff, log
@@ -21,10 +21,12 @@ class InlineRunner:
                  http_timeout:float=10, # the shared client's timeout (`ctx.http`)
                  grace:float=10, # seconds running tasks get to finish at shutdown
                  poll:float=0.5, # look for due tasks (retries, other processes' enqueues) this often
+                 lease:float=30, # a runner (of any process on this journal) silent this long is gone: its tasks are requeued
                  batch_wait:float=0.005): # after a wake-up, wait this long to claim a burst in one statement
         self.tasks, self.journal, self.events = tasks, tasks.journal, tasks.events
         self.concurrency, self.threads, self.poll, self.batch_wait, self.grace = concurrency, threads, poll, batch_wait, grace
-        self.retry_base, self.retry_cap, self.http_timeout = retry_base, retry_cap, http_timeout
+        self.retry_base, self.retry_cap, self.http_timeout, self.lease, self.last_beat = retry_base, retry_cap, http_timeout, lease, 0
+        self.owner = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
         self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
 
@@ -34,8 +36,7 @@ class InlineRunner:
         self.client = shared_client(self.concurrency, self.http_timeout)
         self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix='bg-task')
         self.wake = asyncio.Event()
-        n = self.journal.recover()
-        if n: log.warning('recovered %d task(s) left unfinished by the previous run', n)
+        self._beat()
         self.main = asyncio.create_task(self._loop())
 
     def enqueued(self, h): self.notify()
@@ -69,10 +70,18 @@ async def _loop(self:InlineRunner):
         except asyncio.TimeoutError: pass
 
 @patch
+def _beat(self:InlineRunner):
+    "Renew this runner's heartbeat; requeue the tasks of runners that are gone (a crash of this process's last run included)"
+    self.journal.beat(self.owner)
+    if n := self.journal.recover_dead(self.lease): log.warning('recovered %d task(s) of a runner that is gone', n)
+    self.last_beat = time.time()
+
+@patch
 async def _step(self:InlineRunner) -> bool:
-    "One round of work: claim due tasks and start them; whether to go again at once"
+    "One round of work: renew the heartbeat now and then, claim due tasks and start them; whether to go again at once"
+    if time.time() - self.last_beat > self.lease / 3: self._beat()
     await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
-    for t in self.journal.claim(self.concurrency - len(self.running)):
+    for t in self.journal.claim(self.concurrency - len(self.running), owner=self.owner):
         self.running[t['id']] = asyncio.create_task(self._run(t))
         self.publish(t, 'running')
     return False
@@ -163,6 +172,7 @@ async def stop(self:InlineRunner, grace:float=None):
         if pending: log.warning('shutdown: %d running task(s) requeued after %.1fs', len(pending), grace)
     await self.client.aclose()
     self.pool.shutdown(wait=False, cancel_futures=True)
+    self.journal.retire(self.owner)
 
 @patch
 async def drain(self:InlineRunner, timeout:float=60) -> bool:
