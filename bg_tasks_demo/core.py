@@ -10,6 +10,7 @@ __all__ = ['log', 'RUNNERS', 'Requeue', 'RemoteTaskError', 'is_transient', 'desc
 import asyncio, functools, importlib, inspect, json, logging, random, signal, sys, threading, time
 from pathlib import Path
 import httpx
+from fastcore.utils import patch
 from .journal import Journal, STATUSES, FINAL
 
 # %% ../nbs/21_core.ipynb #c98a2bed
@@ -206,6 +207,7 @@ class Tasks:
         self.path, self.runner_name, self.retries, self._import_path, self.runner_kw = str(db), runner, retries, import_path, runner_kw
         if runner == 'dramatiq': self.runner_kw['broker_url'] = broker_url
         self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(), None, None, None
+        self._apps, self._restore = 0, None   # apps whose lifespan is running; how to undo the shutdown-signal chain
 
     def __repr__(self): return f'Tasks({self.path!r}, runner={self.runner_name!r})'
     @property
@@ -227,8 +229,6 @@ class Tasks:
         return f
 
 # %% ../nbs/21_core.ipynb #113d621c
-from fastcore.utils import patch
-
 @patch
 def _enqueue(self:Tasks, f:TaskFn, args:str) -> TaskHandle:
     row = self.journal.add(f.name, args, f.max_attempts)
@@ -323,11 +323,11 @@ class _Lifespan:
 def lifespan(self:Tasks, app=None):
     "Start a runner with the app; stop it, gracefully, when the app stops (several apps may share one `Tasks`: the first starts it, the last stops it)"
     async def gen():
-        if getattr(self, '_apps', 0) == 0:
+        if self._apps == 0:
             self.events.reopen()
             await self.make_runner().start()   # if this raises, nothing is counted and the next app tries again
             self._restore = on_shutdown_signal(self.events.close)
-        self._apps = getattr(self, '_apps', 0) + 1
+        self._apps += 1
         try: yield
         finally:
             self._apps -= 1

@@ -72,6 +72,8 @@ def get(self:Journal, id:int) -> dict|None:
     return rows[0] if rows else None
 
 # %% ../nbs/20_journal.ipynb #6438ae89
+_CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, owner=? where {} returning *"
+
 @patch
 def claim(self:Journal, limit:int, # at most this many
           now:float=None, owner:str=None) -> list:
@@ -79,10 +81,15 @@ def claim(self:Journal, limit:int, # at most this many
     if limit <= 0: return []
     now = now or time.time()
     with self:
-        rows = self.db.q('''update bg_task set status='running', attempts=attempts+1, started_at=?, owner=?
-            where id in (select id from bg_task where status='queued' and run_after<=? order by run_after, id limit ?)
-            returning *''', [now, owner, now, limit])
+        rows = self.db.q(_CLAIM.format("id in (select id from bg_task where status='queued' and run_after<=? order by run_after, id limit ?)"),
+                         [now, owner, now, limit])
     return sorted(rows, key=lambda t: t['id'])
+
+@patch
+def claim_one(self:Journal, id:int, owner:str=None) -> dict|None:
+    "Mark task `id` `running` if it is queued, whenever it is due (tests run retries at once); its row, or `None`"
+    rows = self.q(_CLAIM.format("id=? and status='queued'"), [time.time(), owner, id])
+    return rows[0] if rows else None
 
 # %% ../nbs/20_journal.ipynb #86661865
 @patch

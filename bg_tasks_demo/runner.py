@@ -58,8 +58,8 @@ async def _loop(self:InlineRunner):
         try: busy = await self._step()
         except Exception as e:
             failures += 1
-            self.problem = f'{describe(e)} (failing since {time.strftime("%H:%M:%S", time.localtime(self.failing_since or time.time()))})'
             self.failing_since = self.failing_since or time.time()
+            self.problem = f'{describe(e)} (failing since {time.strftime("%H:%M:%S", time.localtime(self.failing_since))})'
             wait = min(30, 0.25 * 2 ** min(failures - 1, 7))
             log.error('runner step failed (%d in a row), trying again in %.1fs: %s', failures, wait, describe(e))
             await asyncio.sleep(wait)
@@ -85,9 +85,6 @@ async def _step(self:InlineRunner) -> bool:
         self.running[t['id']] = asyncio.create_task(self._run(t))
         self.publish(t, 'running')
     return False
-
-@patch(as_prop=True)
-def healthy(self:InlineRunner) -> bool: return self.problem is None
 
 @patch
 def publish(self:InlineRunner, t:dict, status:str, **kw):

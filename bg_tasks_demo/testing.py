@@ -35,9 +35,8 @@ class ImmediateRunner(InlineRunner):
         for r in self.journal.q("select id from bg_task where status='queued' order by id"): self._run_now(r['id'])
     def enqueued(self, h): self._run_now(h.id); h.refresh()
     def _run_now(self, id):
-        while (rows := self.journal.q('''update bg_task set status='running', attempts=attempts+1, started_at=?
-                                          where id=? and status='queued' returning *''', [time.time(), id])):
-            t = rows[0]; f = self.tasks.registry.get(t['name'])
+        while (t := self.journal.claim_one(id)):
+            f = self.tasks.registry.get(t['name'])
             ctx = TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], lambda d, tot=1, t=t: self._progress(t, d, tot))
             try:
                 if f is None: raise LookupError(f'no task named {t["name"]!r} is registered')

@@ -236,19 +236,15 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
         h, err = task_or_error(req)
         return err or EventStream(task_stream(tasks, h.id))
 
-    @route('/{id}/retry', methods=['post'])
-    async def retry(req):
-        h, err = task_or_error(req)
-        if err: return err
-        tasks.retry(h.id)
-        return task_row(tasks.journal.get(h.id), prefix)
-
-    @route('/{id}/cancel', methods=['post'])
-    async def cancel(req):
-        h, err = task_or_error(req)
-        if err: return err
-        tasks.cancel(h.id)
-        return task_row(tasks.journal.get(h.id), prefix)
+    def control(action):   # POST {prefix}/{id}/retry|cancel: act on the task, answer with its row as it is now
+        async def handler(req):
+            h, err = task_or_error(req)
+            if err: return err
+            action(h.id)
+            return task_row(tasks.journal.get(h.id), prefix)
+        return handler
+    route('/{id}/retry', methods=['post'])(control(tasks.retry))
+    route('/{id}/cancel', methods=['post'])(control(tasks.cancel))
     return app
 
 # %% ../nbs/23_views.ipynb #38405bec
