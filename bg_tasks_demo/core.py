@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['log', 'RUNNERS', 'Requeue', 'RemoteTaskError', 'is_transient', 'describe', 'backoff', 'TaskContext', 'TaskFn', 'call',
-           'call_sync', 'outcome', 'TaskHandle', 'Events', 'load', 'Tasks', 'on_shutdown_signal']
+           'call_sync', 'outcome', 'TaskHandle', 'task_event', 'Events', 'load', 'Tasks', 'on_shutdown_signal']
 
 # %% ../nbs/21_core.ipynb #0e2d7f08
 import asyncio, functools, importlib, inspect, json, logging, random, signal, sys, threading, time
@@ -155,21 +155,46 @@ class TaskHandle:
         return handle_badge(self)
 
 # %% ../nbs/21_core.ipynb #7639a62c
+def task_event(t:dict) -> dict:
+    "The event for task row `t`: what a live view needs to show it"
+    return dict(id=t['id'], name=t['name'], status=t['status'], attempts=t['attempts'], max_attempts=t['max_attempts'],
+                progress=t['progress'], error=t['error'], run_after=t['run_after'], at=t['finished_at'], seq=t['seq'],
+                result=None if t['result'] is None else json.loads(t['result']))
+
 class Events:
-    "Publish/subscribe of task events on one event loop, publishable from any thread; `close` ends every stream"
-    def __init__(self, maxsize:int=1000): self.subs, self.maxsize, self.loop, self.closed = set(), maxsize, None, False
+    "Every change to the journal, by any process, as events for subscribers on this loop; `close` ends every stream"
+    def __init__(self, journal, # a function returning the `Journal` to follow (opened on first use)
+                 maxsize:int=1000, every:float=0.01):
+        self.journal, self.maxsize, self.every = journal, maxsize, every
+        self.subs, self.loop, self.closed, self.follower, self.seen = set(), None, False, None, 0
     def subscribe(self) -> asyncio.Queue:
         "A queue of events; `None` in it means: the app is shutting down, end the stream"
         self.loop = asyncio.get_running_loop()
         q = asyncio.Queue(self.maxsize); self.subs.add(q)
         if self.closed: q.put_nowait(None)
+        elif self.follower is None or self.follower.done():
+            self.seen = self.journal().last_seq()   # from now on: a subscriber hears about what happens after it subscribed
+            self.follower = self.loop.create_task(self._follow())
         return q
     def unsubscribe(self, q): self.subs.discard(q)
     def _put(self, ev):
         for q in list(self.subs):
             if q.full(): q.get_nowait()
             q.put_nowait(ev)
+    async def _follow(self):
+        from .journal import Watch
+        j = self.journal(); w = Watch(j)
+        try:
+            while self.subs and not self.closed:
+                if w.changed():
+                    while (rows := j.changes(self.seen)):
+                        for t in rows: self._put(task_event(t))
+                        self.seen = rows[-1]['seq']
+                await asyncio.sleep(self.every)
+        except Exception as e: log.error('the live view stopped following the journal: %s', describe(e))
+        finally: w.close()
     def publish(self, ev:dict):
+        "Hand every subscriber `ev` (from any thread): for events that are not journal changes"
         if not self.subs or self.loop is None: return
         try: here = asyncio.get_running_loop() is self.loop
         except RuntimeError: here = False
@@ -206,7 +231,7 @@ class Tasks:
         if runner == 'dramatiq' and not broker_url: raise ValueError("runner='dramatiq' needs broker_url='redis://…'")
         self.path, self.runner_name, self.retries, self._import_path, self.runner_kw = str(db), runner, retries, import_path, runner_kw
         if runner == 'dramatiq': self.runner_kw['broker_url'] = broker_url
-        self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(), None, None, None
+        self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(lambda: self.journal), None, None, None
         self._apps, self._restore = 0, None   # apps whose lifespan is running; how to undo the shutdown-signal chain
 
     def __repr__(self): return f'Tasks({self.path!r}, runner={self.runner_name!r})'
@@ -233,7 +258,6 @@ class Tasks:
 def _enqueue(self:Tasks, f:TaskFn, args:str) -> TaskHandle:
     row = self.journal.add(f.name, args, f.max_attempts)
     h = TaskHandle(self, row)
-    self.events.publish(dict(id=h.id, name=h.name, status='queued', attempts=0))
     r = self.runner or (self.make_runner() if self.runner_name == 'immediate' else None)
     if r is not None: r.enqueued(h)
     return h
@@ -247,16 +271,13 @@ def get(self:Tasks, id:int) -> TaskHandle|None:
 @patch
 def cancel(self:Tasks, id:int) -> bool:
     "Cancel task `id` if it has not started; whether it was cancelled"
-    ok = self.journal.cancel(id)
-    if ok: self.events.publish(dict(id=id, status='cancelled'))
-    return ok
+    return self.journal.cancel(id)
 
 @patch
 def retry(self:Tasks, id:int=None) -> int:
     "Queue failed task `id` (or all failed tasks) again; how many"
     n = self.journal.retry(id)
     if n and self.runner is not None: self.runner.notify()
-    if n: self.events.publish(dict(id=id, status='queued'))
     return n
 
 @patch

@@ -74,7 +74,6 @@ class DramatiqRunner(InlineRunner):
         ts = self.journal.claim(self.batch)
         if not ts: return False
         await self.loop.run_in_executor(self.sender, self._send, ts)
-        for t in ts: self.publish(t, 'running')
         return True
 
     def _send(self, ts):

@@ -83,12 +83,7 @@ async def _step(self:InlineRunner) -> bool:
     await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
     for t in self.journal.claim(self.concurrency - len(self.running), owner=self.owner):
         self.running[t['id']] = asyncio.create_task(self._run(t))
-        self.publish(t, 'running')
     return False
-
-@patch
-def publish(self:InlineRunner, t:dict, status:str, **kw):
-    self.events.publish(dict(id=t['id'], name=t['name'], status=status, attempts=t['attempts'], **kw))
 
 @patch
 def context(self:InlineRunner, t:dict) -> TaskContext:
@@ -109,12 +104,10 @@ async def _run(self:InlineRunner, t:dict):
         res = await self._call(t, f, json.loads(t['args']))
     except asyncio.CancelledError:
         self.journal.requeue(t['id'])
-        self.publish(t, 'queued', error='interrupted by shutdown')
         raise
     except Requeue as e:
         log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
         self.journal.requeue(t['id'])
-        self.publish(t, 'queued', error=str(e))
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
         self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
     else: self.settle(t, result=res)
@@ -124,8 +117,7 @@ async def _run(self:InlineRunner, t:dict):
 
 @patch
 def _progress(self:InlineRunner, t:dict, done, total):
-    f = self.journal.set_progress(t['id'], done, total)
-    self.publish(t, 'running', progress=f)
+    self.journal.set_progress(t['id'], done, total)
 
 # %% ../nbs/22_runner.ipynb #4d1ea72a
 @patch
@@ -141,17 +133,15 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
         try:
             data = json.dumps(result, allow_nan=False)
             hook = (lambda db: f.on_success(db, t['id'], result)) if f is not None and f.on_success else None
-            if self.journal.succeed(t['id'], data, hook): self.publish(t, 'succeeded', result=result, at=time.time())
+            self.journal.succeed(t['id'], data, hook)
             return
         except Exception as e: error, transient = f'storing the result failed: {describe(e)}', False
     if transient and t['attempts'] < t['max_attempts']:
         wait = backoff(t['attempts'], self.retry_base, self.retry_cap)
-        if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait):
-            self.publish(t, 'queued', error=error, retry_in=round(wait, 2))
-            if self.loop is not None: self.loop.call_later(wait, self.wake.set)
+        if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait) and self.loop is not None:
+            self.loop.call_later(wait, self.wake.set)
     elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}'):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
-        self.publish(t, 'failed', error=error)
 
 # %% ../nbs/22_runner.ipynb #10079f59
 @patch
