@@ -207,7 +207,8 @@ class Events:
     def reopen(self): self.closed = False
 
 # %% ../nbs/21_core.ipynb #87b84ad7
-RUNNERS = {'inline': 'bg_tasks_demo.runner:InlineRunner', 'process': 'bg_tasks_demo.process:ProcessRunner',
+RUNNERS = {'inline': 'bg_tasks_demo.runner:InlineRunner', 'worker': 'bg_tasks_demo.sqlite_worker:WorkerRunner',
+           'process': 'bg_tasks_demo.process:ProcessRunner',
            'dramatiq': 'bg_tasks_demo.dramatiq_engine:DramatiqRunner', 'immediate': 'bg_tasks_demo.testing:ImmediateRunner'}
 
 def load(path:str):
@@ -222,7 +223,7 @@ def load(path:str):
 class Tasks:
     "Background tasks for a FastHTML app: a registry, a SQLite journal, and a runner"
     def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database)
-                 runner:str='inline', # where tasks run: `inline`, `process`, `dramatiq`, or `immediate` (tests)
+                 runner:str='inline', # where tasks run: `inline`, `worker`, `process`, `dramatiq`, or `immediate` (tests)
                  retries:int=3, # default retries per task after the first attempt
                  broker_url:str=None, # the broker, for `runner='dramatiq'` (`redis://…`); ignored by the others
                  import_path:str=None, # where workers import this object from (`myapp:tasks`); found if not given

@@ -86,7 +86,8 @@ def claim(self:Journal, limit:int, # at most this many
     "Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, oldest first"
     if limit <= 0: return []
     now = now or time.time()
-    with self:
+    with self:   # look before taking the write lock: most wake-ups (a worker hearing any commit) find nothing due
+        if not self.db.q("select 1 from bg_task where status='queued' and run_after<=? limit 1", [now]): return []
         rows = self.db.q(_CLAIM.format("id in (select id from bg_task where status='queued' and run_after<=? order by run_after, id limit ?)"),
                          [now, owner, now, limit])
     return sorted(rows, key=lambda t: t['id'])
