@@ -72,11 +72,13 @@ def _json_args(name:str, sig:inspect.Signature, args:tuple, kwargs:dict) -> str:
     "The call's arguments as a JSON object, or `TypeError` naming the argument that cannot be one"
     try: bound = sig.bind(*args, **kwargs)
     except TypeError as e: raise TypeError(f'task {name!r}: {e}') from None
+    try: return json.dumps(bound.arguments, allow_nan=False)
+    except (TypeError, ValueError): pass   # find which argument, for the message (enqueue is a hot path: only on failure)
     for k, v in bound.arguments.items():
         try: json.dumps(v, allow_nan=False)
         except (TypeError, ValueError) as e:
             raise TypeError(f'task {name!r}: argument {k!r} is not JSON-serialisable ({e})') from None
-    return json.dumps(bound.arguments)
+    raise TypeError(f'task {name!r}: its arguments are not JSON-serialisable together')
 
 class TaskFn:
     "A registered task function: call it to run it here, `.enqueue()` it to run it in the background"

@@ -63,7 +63,7 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
     app.state.tasks, app.state.store = tasks, store
 
     @rt('/submit', methods=['post'])
-    def submit(req):
+    async def submit(req):   # async: enqueue is one short SQLite write; a sync handler's hop to a thread would cost more
         raw = req.query_params.get('ts')
         try: ts = int(time.time()) if raw is None else parse_ts(raw)
         except ValueError as e: return JSONResponse({'error': str(e)}, status_code=400)
