@@ -20,6 +20,13 @@ def bare_app():
     def submit(): return P('Request submitted')
     return app
 
+def bare_async_app():
+    "The same, with an `async` handler: no hop to a thread, the ceiling for an async handler"
+    app, rt = fast_app()
+    @rt('/submit')
+    async def submit(): return P('Request submitted')
+    return app
+
 def guide_app():
     "The guide's dashboard, configured from `BG_DB` and `BG_SLOW_URL` (for `uvicorn --factory`)"
     return guide_dashboard(os.environ.get('BG_DB', ':memory:'), os.environ['BG_SLOW_URL'])
@@ -47,6 +54,15 @@ def peak_rss_mb(pid:int) -> float:
     "Peak resident memory of process `pid` (VmHWM), in MB"
     txt = Path(f'/proc/{pid}/status').read_text()
     return int(re.search(r'VmHWM:\s+(\d+) kB', txt).group(1)) / 1024
+
+def children(pid:int) -> list:
+    "PIDs of the processes `pid` started (a worker runner's worker, a process pool's processes)"
+    try: return [int(c) for t in Path(f'/proc/{pid}/task').iterdir() for c in (t/'children').read_text().split()]
+    except FileNotFoundError: return []
+
+def tree_rss_mb(pid:int) -> float:
+    "Peak resident memory of `pid` plus that of its children, in MB"
+    return peak_rss_mb(pid) + sum(peak_rss_mb(c) for c in children(pid))
 
 def count_items(html:str) -> int:
     "How many `<li>` elements `html` holds"
