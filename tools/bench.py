@@ -7,7 +7,7 @@ import httpx
 from fasthtml.common import fast_app, P
 from bg_tasks_demo.testing import free_port
 from bg_tasks_demo.dashboard import guide_dashboard
-from bgtest import Proc
+from bgtest import Proc, children
 
 TOOLS = Path(__file__).resolve().parent
 
@@ -54,11 +54,6 @@ def peak_rss_mb(pid:int) -> float:
     "Peak resident memory of process `pid` (VmHWM), in MB"
     txt = Path(f'/proc/{pid}/status').read_text()
     return int(re.search(r'VmHWM:\s+(\d+) kB', txt).group(1)) / 1024
-
-def children(pid:int) -> list:
-    "PIDs of the processes `pid` started (a worker runner's worker, a process pool's processes)"
-    try: return [int(c) for t in Path(f'/proc/{pid}/task').iterdir() for c in (t/'children').read_text().split()]
-    except FileNotFoundError: return []
 
 def tree_rss_mb(pid:int) -> float:
     "Peak resident memory of `pid` plus that of its children, in MB"

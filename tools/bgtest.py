@@ -56,6 +56,11 @@ class Proc:
     def __enter__(self): return self
     def __exit__(self, *exc): self.stop()
 
+def children(pid:int) -> list:
+    "PIDs of the processes `pid` started (a worker runner's worker, a process pool's processes)"
+    try: return [int(c) for t in Path(f'/proc/{pid}/task').iterdir() for c in (t/'children').read_text().split()]
+    except FileNotFoundError: return []
+
 def slow_api_proc(port:int=None, **kw) -> Proc:
     "`bg_slow_api` in its own process on a free port; `kw` become its flags"
     port = port or free_port()
