@@ -20,11 +20,11 @@ _SCHEMA = '''
 create table if not exists bg_task (id integer primary key, name text not null, args text not null,
   status text not null, attempts integer not null default 0, max_attempts integer not null, error text, result text,
   progress real not null default 0, created_at real not null, run_after real not null default 0,
-  started_at real, finished_at real, owner text, seq integer not null default 0);
+  started_at real, finished_at real, owner text, seq integer not null default 0, beat real);
 create table if not exists bg_counts (status text primary key, n integer not null);
 create table if not exists bg_owner (id text primary key, beat real not null)
 '''
-_COLUMNS = dict(owner='text', seq='integer not null default 0')   # added since the first journals: added to old files on open
+_COLUMNS = dict(owner='text', seq='integer not null default 0', beat='real')   # added since the first journals: added to old files on open
 _INDEXES = '''
 create index if not exists bg_task_due on bg_task(status, run_after);
 create index if not exists bg_task_name on bg_task(name, id);
@@ -131,7 +131,7 @@ def requeue(self:Journal, id:int) -> bool:
 def set_progress(self:Journal, id:int, done:float, total:float=1) -> float:
     "Record how far running task `id` got, as a fraction; the fraction"
     f = min(max(done/total, 0.0), 1.0) if total else 0.0
-    self.execute("update bg_task set progress=? where id=? and status='running'", [f, id])
+    self.execute("update bg_task set progress=?, beat=? where id=? and status='running'", [f, time.time(), id])
     return f
 
 # %% ../nbs/20_journal.ipynb #b3f960fc
@@ -152,6 +152,18 @@ def recover(self:Journal, started_before:float=None # only tasks started before 
     "Requeue tasks left `running` (by a crash, or past a lease); how many"
     if started_before is None: return self.execute("update bg_task set status='queued', run_after=0 where status='running'")
     return self.execute("update bg_task set status='queued', run_after=0 where status='running' and started_at < ?", [started_before])
+
+@patch
+def touch(self:Journal, id:int) -> bool:
+    "Running task `id` gave a sign of life (it started on a worker, say): renew its lease"
+    return self.execute("update bg_task set beat=? where id=? and status='running'", [time.time(), id]) == 1
+
+@patch
+def recover_silent(self:Journal, before:float # no sign of life (start, progress, `touch`) since this time
+                  ) -> int:
+    "Requeue running tasks without an owner (sent to a broker) that gave no sign of life since `before`; how many"
+    return self.execute("update bg_task set status='queued', run_after=0 where status='running' and owner is null "
+                        "and coalesce(beat, started_at) < ?", [before])
 
 @patch
 def beat(self:Journal, owner:str):

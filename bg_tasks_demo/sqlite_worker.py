@@ -141,8 +141,8 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               runner_kw:str=None, # sqlite: more runner settings, as a JSON object (set by `runner='worker'`)
               broker_url:str=None, # dramatiq: the Redis the app sends tasks to (default redis://127.0.0.1:6379/0)
               processes:int=1, # dramatiq: worker processes
-              heartbeat_ms:int=60_000, # dramatiq: a worker silent this long is dead and its tasks go to others
-              maintenance:int=1000): # dramatiq: how often (per million commands) workers look for dead ones
+              heartbeat_ms:int=30_000, # dramatiq: a worker silent this long is dead and its tasks go to others
+              maintenance:int=1_000_000): # dramatiq: how many commands in a million look for dead workers
     "Run an app's background tasks: from its SQLite journal, or from Dramatiq's Redis queue"
     if engine not in (None, 'sqlite', 'dramatiq'): _usage(f'--engine must be sqlite or dramatiq, got {engine!r}')
     if processes < 1 or (threads is not None and threads < 1): _usage('--processes and --threads must be at least 1')

@@ -71,11 +71,12 @@ def dashboard_proc(db, slow_url:str, port:int=None, cwd=None, env=None, **kw) ->
     port = port or free_port()
     return Proc([script('bg_dashboard'), '--port', port, '--db', db, '--slow_url', slow_url, *flags(kw)], port=port, cwd=cwd, env=env)
 
-def redis_proc(port:int=None, dir=None) -> Proc:
-    "A throwaway `redis-server` on 127.0.0.1 and a free port"
+def redis_proc(port:int=None, dir=None, persist:bool=False) -> Proc:
+    "A throwaway `redis-server` on 127.0.0.1 and a free port; with `persist`, its data survives a restart on the same `dir`"
     port = port or free_port()
     dir = dir or tempfile.mkdtemp()
-    return Proc(['redis-server', '--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], port=port)
+    keep = ['--appendonly', 'yes', '--appendfsync', 'always'] if persist else ['--appendonly', 'no']
+    return Proc(['redis-server', '--port', port, '--bind', '127.0.0.1', '--save', '', *keep, '--dir', dir], port=port)
 
 def worker_proc(app:str, broker_url:str, cwd=None, env=None, **kw) -> Proc:
     "`bg_worker --app app` in its own process group, from directory `cwd`"
