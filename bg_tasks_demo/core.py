@@ -11,7 +11,7 @@ import asyncio, functools, importlib, inspect, json, logging, random, signal, sy
 from pathlib import Path
 import httpx
 from fastcore.utils import patch
-from .journal import Journal, STATUSES, FINAL
+from .journal import Journal, Watch, STATUSES, FINAL
 
 # %% ../nbs/21_core.ipynb #c98a2bed
 log = logging.getLogger('bg_tasks_demo')
@@ -184,17 +184,27 @@ class Events:
             if q.full(): q.get_nowait()
             q.put_nowait(ev)
     async def _follow(self):
-        from .journal import Watch
-        j = self.journal(); w = Watch(j)
+        "While anyone listens: look, read what changed, hand it out; a failure (a locked file, say) is retried, nothing skipped"
+        w, failures = None, 0
         try:
             while self.subs and not self.closed:
-                if w.changed():
-                    while (rows := j.changes(self.seen)):
-                        for t in rows: self._put(task_event(t))
-                        self.seen = rows[-1]['seq']
+                try:
+                    j = self.journal()
+                    w = w or Watch(j)
+                    if w.changed():
+                        while (rows := j.changes(self.seen)):
+                            for t in rows: self._put(task_event(t))
+                            self.seen = rows[-1]['seq']
+                            await asyncio.sleep(0)   # a big burst: let the streams take their share between pages
+                    failures = 0
+                except Exception as e:
+                    failures += 1
+                    if w is not None: w.close(); w = None   # the next look reads everything since `seen` again
+                    log.error('the live view could not read the journal (%d in a row): %s', failures, describe(e))
+                    await asyncio.sleep(min(5, 0.1 * 2 ** failures)); continue
                 await asyncio.sleep(self.every)
-        except Exception as e: log.error('the live view stopped following the journal: %s', describe(e))
-        finally: w.close()
+        finally:
+            if w is not None: w.close()
     def publish(self, ev:dict):
         "Hand every subscriber `ev` (from any thread): for events that are not journal changes"
         if not self.subs or self.loop is None: return

@@ -11,11 +11,14 @@ from httpx_aiohttp import AiohttpTransport
 
 # %% ../nbs/29_httpclient.ipynb #d86b313b
 class _Transport(AiohttpTransport):
-    "httpx-aiohttp's transport, reporting a connection that could not be made as `httpx.ConnectError`, not `ConnectTimeout`"
+    "httpx-aiohttp's transport, with connection errors that are not timeouts reported as what they are"
     async def handle_async_request(self, request):
         try: return await super().handle_async_request(request)
         except httpx.ConnectTimeout as e:
-            if isinstance(e.__cause__, aiohttp.ClientConnectorError): raise httpx.ConnectError(str(e)) from e.__cause__
+            c = e.__cause__
+            if isinstance(c, aiohttp.ClientConnectorError): raise httpx.ConnectError(str(e)) from c   # never connected
+            if isinstance(c, aiohttp.ServerDisconnectedError): raise httpx.RemoteProtocolError(str(e)) from c   # may have been handled
+            if isinstance(c, aiohttp.ClientOSError): raise httpx.ReadError(str(e)) from c
             raise
 
 def shared_client(max_connections:int=1000, # connections open at once, at most (the runner's concurrency)

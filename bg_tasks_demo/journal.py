@@ -7,10 +7,11 @@ __all__ = ['STATUSES', 'FINAL', 'Journal', 'Watch']
 
 # %% ../nbs/20_journal.ipynb #121cb7e3
 import json, os, socket, threading, time
+from contextlib import contextmanager
 import apsw
 from pathlib import Path
 from fastcore.utils import *
-from .store import SharedDB
+from .store import SharedDB, patiently
 
 # %% ../nbs/20_journal.ipynb #2d9bf2be
 STATUSES = ('queued', 'running', 'succeeded', 'failed', 'cancelled')
@@ -22,7 +23,8 @@ create table if not exists bg_task (id integer primary key, name text not null, 
   progress real not null default 0, created_at real not null, run_after real not null default 0,
   started_at real, finished_at real, owner text, seq integer not null default 0, beat real);
 create table if not exists bg_counts (status text primary key, n integer not null);
-create table if not exists bg_owner (id text primary key, beat real not null)
+create table if not exists bg_owner (id text primary key, beat real not null);
+create table if not exists bg_seq (n integer not null)
 '''
 _COLUMNS = dict(owner='text', seq='integer not null default 0', beat='real')   # added since the first journals: added to old files on open
 _INDEXES = '''
@@ -35,8 +37,9 @@ create trigger if not exists bg_task_del after delete on bg_task begin
   update bg_counts set n=n-1 where status=old.status; end;
 create trigger if not exists bg_task_upd after update of status on bg_task when old.status != new.status begin
   update bg_counts set n=n-1 where status=old.status; update bg_counts set n=n+1 where status=new.status; end;
-create trigger if not exists bg_task_seq_upd after update on bg_task when new.seq = old.seq begin
-  update bg_task set seq=(select max(seq) from bg_task)+1 where id=new.id; end
+drop trigger if exists bg_task_seq_upd;
+create trigger if not exists bg_task_seq_bump after update on bg_task when new.seq = old.seq begin
+  update bg_seq set n=n+1; update bg_task set seq=(select n from bg_seq) where id=new.id; end
 '''
 
 # %% ../nbs/20_journal.ipynb #8e44801a
@@ -53,6 +56,7 @@ class Journal(SharedDB):
                 have = {c['name'] for c in self.db.q('pragma table_info(bg_task)')}
                 for col, decl in _COLUMNS.items():
                     if col not in have: self.db.execute(f'alter table bg_task add column {col} {decl}')
+                self.db.execute('insert into bg_seq select coalesce(max(seq), 0) from bg_task where not exists (select 1 from bg_seq)')
                 for stmt in _INDEXES.split(';\n'): self.db.execute(stmt)
                 for s in STATUSES:
                     self.db.execute('insert or ignore into bg_counts values (?, (select count(*) from bg_task where status=?))', [s, s])
@@ -66,9 +70,10 @@ def add(self:Journal, name:str, # the task's registered name
         max_attempts:int=1, run_after:float=0) -> dict:
     "Record a new queued task; its row"
     now = time.time()
-    with self:   # plain SQL: this is the hot path, and fastlite's `insert` re-reads the schema on every call
+    with self, self.db.conn:   # one transaction; plain SQL: the hot path, and fastlite's `insert` re-reads the schema on every call
+        self.db.execute('update bg_seq set n=n+1')
         return self.db.q("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq) "
-                         "values (?, ?, 'queued', ?, ?, ?, (select coalesce(max(seq), 0) + 1 from bg_task)) returning *",
+                         "values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq)) returning *",
                          [name, args, max_attempts, now, run_after])[0]
 
 @patch
@@ -83,7 +88,7 @@ _CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?
 @patch
 def claim(self:Journal, limit:int, # at most this many
           now:float=None, owner:str=None) -> list:
-    "Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, oldest first"
+    "Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, oldest first (`seq` as before the claim)"
     if limit <= 0: return []
     now = now or time.time()
     with self:   # look before taking the write lock: most wake-ups (a worker hearing any commit) find nothing due
@@ -166,6 +171,17 @@ def recover_silent(self:Journal, before:float # no sign of life (start, progress
                         "and coalesce(beat, started_at) < ?", [before])
 
 @patch
+@contextmanager
+def immediate(self:Journal):
+    "One transaction that takes the write lock at once (hold `self`'s lock around it)"
+    # a deferred transaction that reads first cannot become a writer once another process has committed since
+    # its read (SQLITE_BUSY_SNAPSHOT): it fails at once, without waiting. One that starts as a writer waits its turn.
+    self.db.execute('begin immediate')
+    try: yield
+    except BaseException: self.db.execute('rollback'); raise
+    else: self.db.execute('commit')
+
+@patch
 def beat(self:Journal, owner:str):
     "Owner `owner` (a runner) is alive: record when it last said so"
     self.execute('insert or replace into bg_owner values (?, ?)', [owner, time.time()])
@@ -191,7 +207,7 @@ def recover_dead(self:Journal, lease:float # an owner silent this long is gone
     "Requeue the running tasks of owners that are gone (no heartbeat within `lease`, or their process no longer exists); how many"
     # tasks claimed without an owner (the Dramatiq runner's: they run on workers, whatever happens to the app) are not touched
     now = time.time()
-    with self, self.db.conn:
+    with self, self.immediate():   # reads, then writes: take the write lock first
         alive = {r['id'] for r in self.db.q('select id from bg_owner where beat >= ?', [now - lease])}
         owners = {r['owner'] for r in self.db.q("select distinct owner from bg_task where status='running' and owner is not null")}
         dead = [o for o in owners if o not in alive or _pid_gone(o)]
@@ -243,7 +259,7 @@ def changes(self:Journal, after:int, # a change number already seen
 class Watch:
     "Notices commits to a journal's file by any connection of any process: `changed()` is `pragma data_version` on a connection of its own"
     def __init__(self, journal:Journal):
-        self.conn = None if journal.path == ':memory:' else apsw.Connection(journal.path)   # `:memory:` is one connection: always look
+        self.conn = None if journal.path == ':memory:' else patiently(lambda: apsw.Connection(journal.path))   # `:memory:`: always look
         self.version = None
     def changed(self) -> bool:
         "Has anything been committed since the last call (or ever, on the first)?"

@@ -115,11 +115,13 @@ def _load_app(app:str, path:str) -> Tasks:
     if not isinstance(obj, Tasks): _usage(f'{app!r} is a {type(obj).__name__}, not a Tasks object')
     return obj
 
-def _sqlite(obj:Tasks, db:str, nice:int, parent:int, kw:dict):
-    if db: obj.path, obj._journal = str(Path(db).resolve()), None
-    if obj.path == ':memory:': _usage("the app's journal is ':memory:', which no other process can open: pass --db FILE")
+def _sqlite(obj:Tasks, db:str, path:str, nice:int, parent:int, kw:dict):
+    if obj.path == ':memory:' and not db: _usage("the app's journal is ':memory:', which no other process can open: pass --db FILE")
+    # a relative journal path is the app's, relative to where the app runs: --path, not wherever this was started
+    obj.path, obj._journal = str(Path(db).resolve() if db else (Path(path)/obj.path).resolve()), None
     if nice: os.nice(nice)
-    logging.basicConfig(level=logging.INFO, format=f'bg_worker[{os.getpid()}] %(levelname)s %(message)s')
+    logging.basicConfig(level=logging.WARNING, format=f'bg_worker[{os.getpid()}] %(levelname)s %(message)s')
+    log.setLevel(logging.INFO)   # our own news; not every HTTP request the tasks make
     log.info('running %s from %s (nice %d)', obj.import_path, obj.path, os.nice(0))
     try:
         import uvloop
@@ -132,14 +134,14 @@ def _sqlite(obj:Tasks, db:str, nice:int, parent:int, kw:dict):
 def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               engine:str=None, # `sqlite` (the journal's file) or `dramatiq`; default: what the app's `Tasks` says
               path:str='.', # directory to import the app from
-              db:str=None, # sqlite: the journal's file (default: the one the app's `Tasks` names)
+              db:str=None, # sqlite: the journal's file (default: the one the app's `Tasks` names, relative to --path)
               concurrency:int=None, # sqlite: tasks in flight at most (default 1000)
               threads:int=None, # threads for sync tasks (sqlite: default 8; dramatiq: per process, default 8)
               grace:float=None, # sqlite: seconds running tasks get to finish on SIGTERM (default 10)
               nice:int=10, # sqlite: how much lower this worker's CPU priority is (0-19)
               parent:int=None, # sqlite: stop when this process is gone (set by `runner='worker'`)
               runner_kw:str=None, # sqlite: more runner settings, as a JSON object (set by `runner='worker'`)
-              broker_url:str=None, # dramatiq: the Redis the app sends tasks to (default redis://127.0.0.1:6379/0)
+              broker_url:str=None, # dramatiq: the Redis the app sends tasks to (default: the app's `broker_url`)
               processes:int=1, # dramatiq: worker processes
               heartbeat_ms:int=30_000, # dramatiq: a worker silent this long is dead and its tasks go to others
               maintenance:int=1_000_000): # dramatiq: how many commands in a million look for dead workers
@@ -158,7 +160,8 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
     engine = engine or ('dramatiq' if obj.runner_name == 'dramatiq' or broker_url else 'sqlite')
     if engine == 'dramatiq':
         from bg_tasks_demo.dramatiq_engine import exec_workers
-        exec_workers(app, broker_url or 'redis://127.0.0.1:6379/0', processes, threads or 8, path, heartbeat_ms, maintenance)
+        url = broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0'   # the app's own, unless told
+        exec_workers(app, url, processes, threads or 8, path, heartbeat_ms, maintenance)
     if processes != 1: _usage('--processes is for the dramatiq engine; for more sqlite workers, start more bg_worker commands')
     kw = {**kw, **{k: v for k, v in dict(concurrency=concurrency, threads=threads, grace=grace).items() if v is not None}}
-    _sqlite(obj, db, nice, parent, kw)
+    _sqlite(obj, db, path, nice, parent, kw)

@@ -122,21 +122,26 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
         finally: tasks.events.unsubscribe(q)
     return gen()
 
-def task_stream(tasks, id:int, keepalive:float=15):
+def task_stream(tasks, id:int, keepalive:float=15, look:float=1):
     "SSE messages for one task: its badge text at each change, then `done` once it is final"
     async def gen():
         q = tasks.events.subscribe()
         try:
+            last, sent = None, time.monotonic()
             while True:
                 h = tasks.get(id)
-                yield sse_message(badge(h.status, h.progress, h.error), 'status')
-                if h.status in FINAL:
-                    yield sse_message(h.status, 'done'); return
-                while True:
-                    try: ev = await asyncio.wait_for(q.get(), keepalive)
-                    except asyncio.TimeoutError: yield ': keep-alive\n\n'; continue
+                if (h.status, h.progress, h.error) != last:
+                    last, sent = (h.status, h.progress, h.error), time.monotonic()
+                    yield sse_message(badge(h.status, h.progress, h.error), 'status')
+                    if h.status in FINAL:
+                        yield sse_message(h.status, 'done'); return
+                elif time.monotonic() - sent >= keepalive: yield ': keep-alive\n\n'; sent = time.monotonic()
+                end = time.monotonic() + look   # an event about this task, or `look` seconds: a burst can crowd
+                while (left := end - time.monotonic()) > 0:   # its event out of the queue, so read the row anyway
+                    try: ev = await asyncio.wait_for(q.get(), left)
+                    except asyncio.TimeoutError: break
                     if ev is None: return   # the app is shutting down
-                    if ev.get('id') == id or ev.get('id') is None: break
+                    if ev.get('id') in (id, None): break
         finally: tasks.events.unsubscribe(q)
     return gen()
 
