@@ -65,7 +65,7 @@ def bg_slow_api(host:str='127.0.0.1', # interface to bind
     uvicorn.run(app, host=host, port=port, log_level='warning')
 
 # %% ../nbs/90_cli.ipynb #c2910952
-RUNNER_FLAGS = dict(inline=(), worker=(), process=('processes',), dramatiq=('broker_url',))
+RUNNER_FLAGS = dict(inline=(), worker=(), process=('processes',), dramatiq=('broker_url',), celery=('broker_url',))
 
 def make_dashboard(db, slow_url, task, runner, max_pending, assets=None, **kw):
     "The dashboard app `bg_dashboard` serves, from its (checked) settings"
@@ -91,9 +91,9 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  timeout:float=10, # HTTP timeout for calls to the slow API, in seconds
                  grace:float=10, # seconds running tasks get to finish on SIGTERM
                  assets:str=None, # folder with htmx, the SSE extension and Pico (see `bg_fetch_assets`); default: CDN
-                 runner:str='worker', # where tasks run: worker (a worker process it starts), inline (this process), process (a pool) or dramatiq
+                 runner:str='worker', # where tasks run: worker (a worker process it starts), inline (this process), process (a pool), dramatiq or celery
                  processes:int=None, # size of the process pool (--runner process); default: one per core
-                 broker_url:str='redis://127.0.0.1:6379/0', # Redis for --runner dramatiq
+                 broker_url:str='redis://127.0.0.1:6379/0', # Redis for --runner dramatiq or celery
                  workers:int=1): # web processes serving the dashboard on one port and one journal (uvicorn's --workers)
     "Serve the background-task dashboard: journal, runner, stats, task view"
     if runner not in RUNNER_FLAGS: usage_error('bg_dashboard', f'--runner must be one of {", ".join(RUNNER_FLAGS)}, got {runner!r}')
@@ -103,7 +103,7 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
     if err: usage_error('bg_dashboard', err)
     try: front_kw(assets)
     except FileNotFoundError as e: usage_error('bg_dashboard', e)
-    if runner == 'dramatiq':
+    if runner in ('dramatiq', 'celery'):
         try: make_broker(broker_url)
         except ValueError as e: usage_error('bg_dashboard', e)
     if processes is not None and processes < 1: usage_error('bg_dashboard', '--processes must be at least 1')

@@ -221,7 +221,8 @@ class Events:
 # %% ../nbs/21_core.ipynb #87b84ad7
 RUNNERS = {'inline': 'bg_tasks_demo.runner:InlineRunner', 'worker': 'bg_tasks_demo.sqlite_worker:WorkerRunner',
            'process': 'bg_tasks_demo.process:ProcessRunner',
-           'dramatiq': 'bg_tasks_demo.dramatiq_engine:DramatiqRunner', 'immediate': 'bg_tasks_demo.testing:ImmediateRunner'}
+           'dramatiq': 'bg_tasks_demo.dramatiq_engine:DramatiqRunner', 'celery': 'bg_tasks_demo.celery_engine:CeleryRunner',
+           'immediate': 'bg_tasks_demo.testing:ImmediateRunner'}
 
 def load(path:str):
     "The object at import path `module:attr` (`module.attr` works too)"
@@ -235,15 +236,15 @@ def load(path:str):
 class Tasks:
     "Background tasks for a FastHTML app: a registry, a SQLite journal, and a runner"
     def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database)
-                 runner:str='inline', # where tasks run: `inline`, `worker`, `process`, `dramatiq`, or `immediate` (tests)
+                 runner:str='inline', # where tasks run: `inline`, `worker`, `process`, `dramatiq`, `celery`, or `immediate` (tests)
                  retries:int=3, # default retries per task after the first attempt
-                 broker_url:str=None, # the broker, for `runner='dramatiq'` (`redis://…`); ignored by the others
+                 broker_url:str=None, # the broker, for `runner='dramatiq'` or `'celery'` (`redis://…`); ignored by the others
                  import_path:str=None, # where workers import this object from (`myapp:tasks`); found if not given
                  **runner_kw): # passed to the runner (`concurrency`, `threads`, `processes`, `grace`, `retry_base`, ...)
         if runner not in RUNNERS: raise ValueError(f'runner must be one of {", ".join(RUNNERS)}, got {runner!r}')
-        if runner == 'dramatiq' and not broker_url: raise ValueError("runner='dramatiq' needs broker_url='redis://…'")
+        if runner in ('dramatiq', 'celery') and not broker_url: raise ValueError(f"runner={runner!r} needs broker_url='redis://…'")
         self.path, self.runner_name, self.retries, self._import_path, self.runner_kw = str(db), runner, retries, import_path, runner_kw
-        if runner == 'dramatiq': self.runner_kw['broker_url'] = broker_url
+        if runner in ('dramatiq', 'celery'): self.runner_kw['broker_url'] = broker_url
         self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(lambda: self.journal), None, None, None
         self._apps, self._restore = 0, None   # apps whose lifespan is running; how to undo the shutdown-signal chain
 

@@ -132,7 +132,7 @@ def _sqlite(obj:Tasks, db:str, path:str, nice:int, parent:int, kw:dict):
 # %% ../nbs/22a_sqlite_worker.ipynb #a2200015
 @command
 def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
-              engine:str=None, # `sqlite` (the journal's file) or `dramatiq`; default: what the app's `Tasks` says
+              engine:str=None, # `sqlite` (the journal's file), `dramatiq` or `celery`; default: what the app's `Tasks` says
               path:str='.', # directory to import the app from
               db:str=None, # sqlite: the journal's file (default: the one the app's `Tasks` names, relative to --path)
               concurrency:int=None, # sqlite: tasks in flight at most (default 1000)
@@ -145,8 +145,8 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               processes:int=1, # dramatiq: worker processes
               heartbeat_ms:int=30_000, # dramatiq: a worker silent this long is dead and its tasks go to others
               maintenance:int=1_000_000): # dramatiq: how many commands in a million look for dead workers
-    "Run an app's background tasks: from its SQLite journal, or from Dramatiq's Redis queue"
-    if engine not in (None, 'sqlite', 'dramatiq'): _usage(f'--engine must be sqlite or dramatiq, got {engine!r}')
+    "Run an app's background tasks: from its SQLite journal, or from Dramatiq's or Celery's Redis queue"
+    if engine not in (None, 'sqlite', 'dramatiq', 'celery'): _usage(f'--engine must be sqlite, dramatiq or celery, got {engine!r}')
     if processes < 1 or (threads is not None and threads < 1): _usage('--processes and --threads must be at least 1')
     if not 0 <= nice <= 19: _usage(f'--nice must be between 0 and 19, got {nice}')
     if broker_url is not None:
@@ -157,7 +157,11 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
     except ValueError as e: _usage(f'--runner_kw must be a JSON object: {e}')
     if not isinstance(kw, dict) or set(kw) - set(RUNNER_KW): _usage(f'--runner_kw takes a JSON object with keys among {", ".join(RUNNER_KW)}')
     obj = _load_app(app, path)
-    engine = engine or ('dramatiq' if obj.runner_name == 'dramatiq' or broker_url else 'sqlite')
+    engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq', 'celery') else 'dramatiq' if broker_url else 'sqlite')
+    if engine == 'celery':
+        from bg_tasks_demo.celery_engine import exec_celery
+        exec_celery(app, broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0', threads or 8, path,
+                    obj.runner_kw.get('visibility_timeout', 60))
     if engine == 'dramatiq':
         from bg_tasks_demo.dramatiq_engine import exec_workers
         url = broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0'   # the app's own, unless told

@@ -4,7 +4,8 @@
 # - .venv: the runtime on the newest FastHTML stack. python-fasthtml and fastcore are installed first, as an app
 #   would have them, then this package (no extras): the install must change neither (checked, and recorded in
 #   .venv/install-check.txt for the test run); then the test tools (dev extras);
-# - .venv-oldest: the same, on the oldest versions the requirements allow (tools/oldest.txt);
+# - .venv-oldest: the same, on the oldest versions the requirements allow (tools/oldest.txt), without the
+#   optional celery extra (it needs a newer redis; its notebooks run on the newest stack);
 # - .venv-nbdev: nbdev 2 as a build tool (export, clean, docs), with fastcore 1 as nbdev 2 needs.
 # Re-running is cheap: each venv is rebuilt only when settings.ini, setup.py or tools/oldest.txt change.
 set -euo pipefail
@@ -46,12 +47,12 @@ newest() {
   local after; after="$(versions .venv)"
   printf 'app stack before: %s\nafter pip install -e .: %s\n' "$before" "$after" > .venv/install-check.txt
   [ "$before" = "$after" ] || { cat .venv/install-check.txt; echo "setup: installing bg_tasks_demo changed the app's FastHTML stack"; return 1; }
-  $pip install -e '.[dev]'
+  $pip install -e '.[dev,celery]'   # the newest stack has every engine
 }
 oldest() { .venv-oldest/bin/python -m pip install -c tools/oldest.txt -e '.[dev]'; }
 nbdev_env() {  # the docs run the notebooks' exported cells, so the package is installed too, on fastcore 1
-  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e .
-}
+  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e . celery
+}   # celery without its redis extra: the docs only import it (kombu[redis] wants a newer redis than the oldest pins)
 
 venv .venv newest
 venv .venv-oldest oldest
