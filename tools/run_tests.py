@@ -1,7 +1,7 @@
 """The test command: check that the build leaves the tree unchanged (nbdev 2, in .venv-nbdev), then run every
 notebook's tests on each stack (the newest FastHTML in .venv, the oldest the requirements allow in
-.venv-oldest), each notebook in a fresh process of that stack's Python (tools/run_nb.py, on execnb), two at a
-time, and end with one line: `N passed, M failed`."""
+.venv-oldest), each notebook in a fresh process of that stack's Python (tools/run_nb.py, on execnb), three at a
+time (the longest first), and end with one line: `N passed, M failed`."""
 import argparse, configparser, glob, os, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +30,8 @@ def install_check() -> bool:
     if not ok: print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
     return ok
 
+SLOW = ('42_scale', '25a_celery', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '90_cli')
+
 # Notebooks of an optional extra run only on the stacks that install it (not counted as passed elsewhere)
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
         for nb in ('25a_celery.ipynb', '25b_celery_worker.ipynb')}
@@ -47,7 +49,7 @@ def main():
     p.add_argument('--path', default='nbs/[0-9]*.ipynb nbs/index.ipynb', help='space separated globs')
     p.add_argument('--flags', default='', help='test flags to run that are normally skipped')
     p.add_argument('--stacks', default='newest oldest', help=f'which of {", ".join(STACKS)}')
-    p.add_argument('--n_workers', type=int, default=2)
+    p.add_argument('--n_workers', type=int, default=3)   # most long tests wait on timers (heartbeats, redelivery windows), not CPU
     a = p.parse_args()
     files = sorted({Path(f).resolve() for g in a.path.split() for f in glob.glob(str(root/g))})
     cfg = configparser.ConfigParser(); cfg.read(root/'settings.ini')
@@ -62,6 +64,7 @@ def main():
         report(install_check(), "pip install of bg_tasks_demo changed neither python-fasthtml nor fastcore in the newest stack's venv")
     t0 = time.time()
     jobs = [(s, f) for s in a.stacks.split() for f in files if s in ONLY.get(f.name, (s, ''))[0]]
+    jobs.sort(key=lambda j: j[1].stem not in SLOW)   # the long ones first, so the run ends when the short ones do
     for s in a.stacks.split():
         for f in files:
             if s not in ONLY.get(f.name, (s, ''))[0]: print(f'SKIP  [{s}] {f.name}: {ONLY[f.name][1]}', flush=True)
