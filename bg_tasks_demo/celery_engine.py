@@ -7,13 +7,13 @@ __all__ = ['VISIBILITY', 'RESTORE_EVERY', 'running', 'make_celery', 'Reporter', 
            'exec_celery']
 
 # %% ../nbs/25a_celery.ipynb #c5a10004
-import asyncio, json, os, sys, threading, time
+import asyncio, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from celery import Celery
 from kombu import Connection
 import redis
-from .core import TaskContext, load, outcome, log
-from .dramatiq_engine import DramatiqRunner, TASK_QUEUE, RESULT_QUEUE, deliver
+from .core import log
+from .dramatiq_engine import DramatiqRunner, TASK_QUEUE, RESULT_QUEUE, run_reported
 
 # %% ../nbs/25a_celery.ipynb #c5a10007
 VISIBILITY, RESTORE_EVERY = 60, 5
@@ -57,16 +57,7 @@ def declare(app:Celery, tasks, url:str):
     def run_task(self, task_id:int, name:str, args:str, attempt:int=1, max_attempts:int=1):
         tag = (getattr(self.request, 'properties', None) or {}).get('delivery_tag')   # kombu's virtual transports put it there
         if tag: running[tag] = task_id
-        try:
-            f, last = tasks.registry.get(name), [0.0]
-            def progress(done, total=1):
-                if time.monotonic() - last[0] >= 0.2 or done >= total:
-                    last[0] = time.monotonic(); reporter.send(task_id, dict(progress=[done, total], attempt=attempt))
-            try: reporter.send(task_id, dict(started=True, attempt=attempt))
-            except Exception as e: log.warning('task %s: could not report its start: %s', task_id, e)
-            if f is None: out = dict(ok=False, error=f'no task named {name!r} in the worker\'s app', transient=False)
-            else: out = outcome(f, json.loads(args), TaskContext(task_id, name, attempt, max_attempts, progress))
-            deliver(reporter, task_id, {**out, 'attempt': attempt})
+        try: run_reported(tasks, reporter, task_id, name, args, attempt, max_attempts)
         finally: running.pop(tag, None)
     return run_task
 
@@ -87,9 +78,8 @@ class CeleryRunner(DramatiqRunner):
     "Send tasks to Celery workers over Redis; record their reports"
     def __init__(self, tasks, broker_url:str='redis://127.0.0.1:6379/0', visibility_timeout:float=VISIBILITY, **kw):
         make_celery(broker_url)   # a bad URL fails here, in the constructor
-        super(DramatiqRunner, self).__init__(tasks, **{k: v for k, v in kw.items() if k not in ('lease', 'batch')})
-        self.broker_url, self.visibility_timeout = broker_url, visibility_timeout
-        self.lease, self.batch, self.last_lease = kw.get('lease', 3600), kw.get('batch', 500), 0
+        super().__init__(tasks, broker_url=broker_url, **kw)
+        self.visibility_timeout = visibility_timeout
 
     async def start(self):
         self.loop = asyncio.get_running_loop()
@@ -100,13 +90,9 @@ class CeleryRunner(DramatiqRunner):
         self.consumer = threading.Thread(target=self._consume, name='bg-reports', daemon=True); self.consumer.start()
         self.main = asyncio.create_task(self._loop())
 
-    def _send(self, ts):
-        for i, t in enumerate(ts):
-            try: self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']],
-                                    queue=TASK_QUEUE, retry=False)
-            except Exception:
-                for u in ts[i:]: self.journal.requeue(u['id'])
-                raise
+    def _dispatch(self, t:dict):
+        self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']],
+                           queue=TASK_QUEUE, retry=False)
 
     def _consume(self):
         "A thread: read reports, record each on the loop, acknowledge it once recorded"
