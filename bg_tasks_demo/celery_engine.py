@@ -13,7 +13,7 @@ from celery import Celery
 from kombu import Connection
 import redis
 from .core import log
-from .dramatiq_engine import DramatiqRunner, TASK_QUEUE, RESULT_QUEUE, run_reported
+from .dramatiq_engine import DramatiqRunner, TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_queue, run_reported
 
 # %% ../nbs/25a_celery.ipynb #c5a10007
 VISIBILITY, RESTORE_EVERY = 60, 5
@@ -52,12 +52,12 @@ running = {}   # delivery tag -> task id, for the messages this worker process i
 
 def declare(app:Celery, tasks, url:str):
     "Register `run_task` on `app`: run a task of `tasks` named in a message, report to the app"
-    reporter = Reporter(url)
+    reporter, flags = Reporter(url), RedisFlags(url)
     @app.task(name='bg_tasks_demo.run_task', bind=True)
     def run_task(self, task_id:int, name:str, args:str, attempt:int=1, max_attempts:int=1):
         tag = (getattr(self.request, 'properties', None) or {}).get('delivery_tag')   # kombu's virtual transports put it there
         if tag: running[tag] = task_id
-        try: run_reported(tasks, reporter, task_id, name, args, attempt, max_attempts)
+        try: run_reported(tasks, reporter, task_id, name, args, attempt, max_attempts, flags)
         finally: running.pop(tag, None)
     return run_task
 
@@ -88,11 +88,11 @@ class CeleryRunner(DramatiqRunner):
         self.sender = ThreadPoolExecutor(1, thread_name_prefix='bg-send')
         self.done = threading.Event()
         self.consumer = threading.Thread(target=self._consume, name='bg-reports', daemon=True); self.consumer.start()
-        self.main = asyncio.create_task(self._loop())
+        self.main, self.watcher = asyncio.create_task(self._loop()), asyncio.create_task(self._watch())
 
     def _dispatch(self, t:dict):
         self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']],
-                           queue=TASK_QUEUE, retry=False)
+                           queue=broker_queue(t['queue']), retry=False)
 
     def _consume(self):
         "A thread: read reports, record each on the loop, acknowledge it once recorded"
@@ -116,15 +116,17 @@ class CeleryRunner(DramatiqRunner):
         self.stopping = True
         if self.main is None: return
         self.wake.set(); await self.main
+        await asyncio.gather(self.watcher, self.upkeep.close())
         self.done.set()
         await self.loop.run_in_executor(None, self.consumer.join, 10)
         self.sender.shutdown(wait=True)
 
 # %% ../nbs/25a_celery.ipynb #c5a10014
-def exec_celery(app:str, broker_url:str, threads:int=8, path:str='.', visibility_timeout:float=VISIBILITY):
+def exec_celery(app:str, broker_url:str, threads:int=8, path:str='.', visibility_timeout:float=VISIBILITY,
+                queues:list=('default',)): # our queues this worker serves
     "Become Celery's worker command line for app `app` (`module:attr`), `threads` threads"
     env = dict(os.environ, BG_APP=app, BG_BROKER_URL=broker_url, BG_VISIBILITY=str(visibility_timeout),
                PYTHONPATH=os.pathsep.join([os.path.abspath(path), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep))
-    os.execve(sys.executable, [sys.executable, '-m', 'celery', '-A', 'bg_tasks_demo.celery_worker', 'worker', '-Q', TASK_QUEUE,
+    os.execve(sys.executable, [sys.executable, '-m', 'celery', '-A', 'bg_tasks_demo.celery_worker', 'worker', '-Q', ','.join(map(broker_queue, queues)),
                                '--pool', 'threads', '--concurrency', str(threads), '--without-gossip', '--without-mingle',
                                '--loglevel', 'WARNING'], env)

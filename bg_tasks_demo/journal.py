@@ -21,16 +21,23 @@ _SCHEMA = '''
 create table if not exists bg_task (id integer primary key, name text not null, args text not null,
   status text not null, attempts integer not null default 0, max_attempts integer not null, error text, result text,
   progress real not null default 0, created_at real not null, run_after real not null default 0,
-  started_at real, finished_at real, owner text, seq integer not null default 0, beat real);
+  started_at real, finished_at real, owner text, seq integer not null default 0, beat real,
+  key text, priority integer not null default 0, queue text not null default 'default', cancel integer not null default 0);
 create table if not exists bg_counts (status text primary key, n integer not null);
 create table if not exists bg_owner (id text primary key, beat real not null);
-create table if not exists bg_seq (n integer not null)
+create table if not exists bg_seq (n integer not null);
+create table if not exists bg_periodic (name text primary key, slot real not null)
 '''
-_COLUMNS = dict(owner='text', seq='integer not null default 0', beat='real')   # added since the first journals: added to old files on open
+_COLUMNS = dict(owner='text', seq='integer not null default 0', beat='real', key='text', priority='integer not null default 0',
+                queue="text not null default 'default'", cancel='integer not null default 0')   # added since the first journals: added to old files on open
 _INDEXES = '''
 create index if not exists bg_task_due on bg_task(status, run_after);
 create index if not exists bg_task_name on bg_task(name, id);
 create index if not exists bg_task_seq on bg_task(seq);
+create index if not exists bg_task_next on bg_task(status, priority desc, run_after);
+create unique index if not exists bg_task_key on bg_task(key) where key is not null and status in ('queued', 'running');
+create index if not exists bg_task_done on bg_task(finished_at) where status in ('succeeded', 'failed', 'cancelled');
+create index if not exists bg_task_cancel on bg_task(id) where cancel = 1 and status = 'running';
 create trigger if not exists bg_task_ins after insert on bg_task begin
   update bg_counts set n=n+1 where status=new.status; end;
 create trigger if not exists bg_task_del after delete on bg_task begin
@@ -67,14 +74,20 @@ class Journal(SharedDB):
 @patch
 def add(self:Journal, name:str, # the task's registered name
         args:str, # its keyword arguments, already JSON
-        max_attempts:int=1, run_after:float=0) -> dict:
-    "Record a new queued task; its row"
+        max_attempts:int=1, run_after:float=0,
+        key:str=None, # while a task with this key is queued or running, return it instead of adding another
+        priority:int=0, # higher is claimed first among due tasks
+        queue:str='default' # only runners serving this queue claim it
+       ) -> dict:
+    "Record a new queued task; its row (or, with `key`, the queued or running task that has it)"
     now = time.time()
     with self, self.db.conn:   # one transaction; plain SQL: the hot path, and fastlite's `insert` re-reads the schema on every call
-        self.db.execute('update bg_seq set n=n+1')
-        return self.db.q("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq) "
-                         "values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq)) returning *",
-                         [name, args, max_attempts, now, run_after])[0]
+        self.db.execute('update bg_seq set n=n+1')   # a write first: the transaction holds the write lock from here on,
+        if key is not None:                          # so looking for the key and inserting are one step for every process
+            if (old := self.db.q("select * from bg_task where key=? and status in ('queued', 'running')", [key])): return old[0]
+        return self.db.q("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq, key, priority, queue) "
+                         "values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, ?) returning *",
+                         [name, args, max_attempts, now, run_after, key, priority, queue])[0]
 
 @patch
 def get(self:Journal, id:int) -> dict|None:
@@ -84,18 +97,26 @@ def get(self:Journal, id:int) -> dict|None:
 
 # %% ../nbs/20_journal.ipynb #6438ae89
 _CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, owner=? where {} returning *"
+_ORDER = 'priority desc, run_after, id'   # the most urgent first; among equals, the longest due
+
+def _in_queues(queues) -> tuple:
+    "SQL and arguments for 'in one of these queues' (`None`: any queue)"
+    return ('', []) if queues is None else (f" and queue in ({','.join('?' * len(queues))})", list(queues))
 
 @patch
 def claim(self:Journal, limit:int, # at most this many
-          now:float=None, owner:str=None) -> list:
-    "Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, oldest first (`seq` as before the claim)"
+          now:float=None, owner:str=None,
+          queues:list=None # only tasks of these queues (default: any)
+         ) -> list:
+    "Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, most urgent first (`seq` as before the claim)"
     if limit <= 0: return []
     now = now or time.time()
+    qs, qa = _in_queues(queues)
     with self:   # look before taking the write lock: most wake-ups (a worker hearing any commit) find nothing due
-        if not self.db.q("select 1 from bg_task where status='queued' and run_after<=? limit 1", [now]): return []
-        rows = self.db.q(_CLAIM.format("id in (select id from bg_task where status='queued' and run_after<=? order by run_after, id limit ?)"),
-                         [now, owner, now, limit])
-    return sorted(rows, key=lambda t: t['id'])
+        if not self.db.q(f"select 1 from bg_task where status='queued' and run_after<=?{qs} limit 1", [now, *qa]): return []
+        rows = self.db.q(_CLAIM.format(f"id in (select id from bg_task where status='queued' and run_after<=?{qs} order by {_ORDER} limit ?)"),
+                         [now, owner, now, *qa, limit])
+    return sorted(rows, key=lambda t: (-t['priority'], t['run_after'], t['id']))
 
 @patch
 def claim_one(self:Journal, id:int, owner:str=None) -> dict|None:
@@ -104,33 +125,42 @@ def claim_one(self:Journal, id:int, owner:str=None) -> dict|None:
     return rows[0] if rows else None
 
 # %% ../nbs/20_journal.ipynb #86661865
+def _of(attempt) -> str: return '' if attempt is None else f' and attempts={int(attempt)}'
+
 @patch
 def succeed(self:Journal, id:int, result:str, # the task's return value, already JSON
-            hook=None # optional `hook(db)`, run in the same transaction: if it raises, nothing is written
+            hook=None, # optional `hook(db)`, run in the same transaction: if it raises, nothing is written
+            attempt:int=None # only if this is still the attempt running (a late result of an earlier one is ignored)
            ) -> bool:
     "Mark running task `id` succeeded with its result, and run `hook` atomically with it; `False` if it was not running"
     with self, self.db.conn:   # the connection as a context manager is one transaction
-        self.db.execute("update bg_task set status='succeeded', result=?, finished_at=?, progress=1, error=null where id=? and status='running'",
+        self.db.execute(f"update bg_task set status='succeeded', result=?, finished_at=?, progress=1, error=null where id=? and status='running'{_of(attempt)}",
                         [result, time.time(), id])
         if self.db.conn.changes() != 1: return False
         if hook: hook(self.db)
         return True
 
 @patch
-def fail(self:Journal, id:int, error:str) -> bool:
+def fail(self:Journal, id:int, error:str, attempt:int=None) -> bool:
     "Mark running task `id` failed for good, with its error"
-    return self.execute("update bg_task set status='failed', error=?, finished_at=? where id=? and status='running'",
+    return self.execute(f"update bg_task set status='failed', error=?, finished_at=? where id=? and status='running'{_of(attempt)}",
                         [error, time.time(), id]) == 1
 
 @patch
-def retry_later(self:Journal, id:int, error:str, at:float) -> bool:
+def retry_later(self:Journal, id:int, error:str, at:float, attempt:int=None) -> bool:
     "Put running task `id` back in the queue, due at `at`, remembering the error that made it retry"
-    return self.execute("update bg_task set status='queued', error=?, run_after=? where id=? and status='running'", [error, at, id]) == 1
+    return self.execute(f"update bg_task set status='queued', error=?, run_after=? where id=? and status='running'{_of(attempt)}", [error, at, id]) == 1
 
 @patch
-def requeue(self:Journal, id:int) -> bool:
+def requeue(self:Journal, id:int, attempt:int=None) -> bool:
     "Put a task interrupted by shutdown back in the queue; the interrupted attempt does not count"
-    return self.execute("update bg_task set status='queued', attempts=max(attempts-1,0), run_after=0 where id=? and status='running'", [id]) == 1
+    return self.execute(f"update bg_task set status='queued', attempts=max(attempts-1,0), run_after=0 where id=? and status='running'{_of(attempt)}", [id]) == 1
+
+@patch
+def stopped(self:Journal, id:int, attempt:int=None) -> bool:
+    "Running task `id` stopped because it was asked to: it is `cancelled`"
+    return self.execute(f"update bg_task set status='cancelled', error='cancelled while running', finished_at=? where id=? and status='running'{_of(attempt)}",
+                        [time.time(), id]) == 1
 
 @patch
 def set_progress(self:Journal, id:int, done:float, total:float=1) -> float:
@@ -219,14 +249,23 @@ def recover_dead(self:Journal, lease:float # an owner silent this long is gone
 
 @patch
 def retry(self:Journal, id:int=None) -> int:
-    "Queue failed task `id` (or every failed one) again, with a fresh set of attempts; how many"
+    "Queue failed task `id` (or every failed one) again, with a fresh set of attempts; how many (not one whose key another task now holds)"
     where, args = ("status='failed'", []) if id is None else ("status='failed' and id=?", [id])
-    return self.execute(f"update bg_task set status='queued', attempts=0, run_after=0, finished_at=null, progress=0 where {where}", args)
+    return self.execute(f"update or ignore bg_task set status='queued', attempts=0, run_after=0, finished_at=null, progress=0, cancel=0 where {where}", args)
 
 @patch
-def cancel(self:Journal, id:int) -> bool:
-    "Cancel task `id` if it is still queued"
-    return self.execute("update bg_task set status='cancelled', finished_at=? where id=? and status='queued'", [time.time(), id]) == 1
+def cancel(self:Journal, id:int) -> str|None:
+    "Cancel task `id`: a queued one at once (`'cancelled'`); a running one is asked to stop (`'cancelling'`); `None` if it is final"
+    with self, self.immediate():
+        self.db.execute("update bg_task set status='cancelled', finished_at=? where id=? and status='queued'", [time.time(), id])
+        if self.db.conn.changes(): return 'cancelled'
+        self.db.execute("update bg_task set cancel=1 where id=? and status='running'", [id])
+        return 'cancelling' if self.db.conn.changes() else None
+
+@patch
+def cancel_requests(self:Journal) -> list:
+    "Ids of running tasks asked to stop"
+    return [r['id'] for r in self.q("select id from bg_task where cancel = 1 and status = 'running'")]
 
 # %% ../nbs/20_journal.ipynb #c9eba48e
 @patch

@@ -41,6 +41,7 @@ class ProcessRunner(InlineRunner):
         self.ppool = self._pool()
         await super().start()
     def _pool(self): return pebble.ProcessPool(self.processes, context=mp.get_context('spawn'))
+    def can_stop(self, f) -> bool: return True   # cancelling the future stops the process running it, sync or async
 
     async def _call(self, t, f, args:dict):
         limit = f.timeout or self.task_timeout

@@ -9,8 +9,10 @@ __all__ = ['InlineRunner']
 import asyncio, json, os, socket, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
-from .core import TaskContext, Requeue, call, describe, backoff, log
+from .core import TaskContext, TaskCancelled, Requeue, call, describe, backoff, time_limit, log
+from .controls import Upkeep
 from .httpclient import shared_client
+from .journal import Watch
 
 # %% ../nbs/22_runner.ipynb #f56f2e33
 class InlineRunner:
@@ -22,11 +24,14 @@ class InlineRunner:
                  grace:float=10, # seconds running tasks get to finish at shutdown
                  poll:float=0.5, # look for due tasks (retries, other processes' enqueues) this often
                  lease:float=30, # a runner (of any process on this journal) silent this long is gone: its tasks are requeued
-                 batch_wait:float=0.005): # after a wake-up, wait this long to claim a burst in one statement
+                 batch_wait:float=0.005, # after a wake-up, wait this long to claim a burst in one statement
+                 queues:list=None): # run only tasks of these queues (default: every queue)
         self.tasks, self.journal, self.events = tasks, tasks.journal, tasks.events
         self.concurrency, self.threads, self.poll, self.batch_wait, self.grace = concurrency, threads, poll, batch_wait, grace
         self.retry_base, self.retry_cap, self.http_timeout, self.lease, self.last_beat = retry_base, retry_cap, http_timeout, lease, 0
         self.owner = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+        self.queues = None if queues is None else [queues] if isinstance(queues, str) else list(queues)
+        self.cancelling, self.upkeep = set(), Upkeep(tasks)   # tasks asked to stop; periodic tasks and retention
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
         self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
 
@@ -37,7 +42,7 @@ class InlineRunner:
         self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix='bg-task')
         self.wake = asyncio.Event()
         self._beat()
-        self.main = asyncio.create_task(self._loop())
+        self.main, self.watcher = asyncio.create_task(self._loop()), asyncio.create_task(self._watch())
 
     def enqueued(self, h): self.notify()
     def notify(self):
@@ -70,6 +75,19 @@ async def _loop(self:InlineRunner):
         except asyncio.TimeoutError: pass
 
 @patch
+async def _watch(self:InlineRunner, every:float=0.05):
+    "Wake the loop on any commit to the journal by any process (another web process's enqueue or cancel)"
+    if self.journal.path == ':memory:': return
+    w = Watch(self.journal)
+    try:
+        while not self.stopping:
+            try:
+                if w.changed(): self.wake.set()
+            except Exception as e: log.warning('cannot watch the journal for changes: %s', describe(e))
+            await asyncio.sleep(every)
+    finally: w.close()
+
+@patch
 def _beat(self:InlineRunner):
     "Renew this runner's heartbeat; requeue the tasks of runners that are gone (a crash of this process's last run included)"
     self.journal.beat(self.owner)
@@ -81,20 +99,40 @@ async def _step(self:InlineRunner) -> bool:
     "One round of work: renew the heartbeat now and then, claim due tasks and start them; whether to go again at once"
     if time.time() - self.last_beat > self.lease / 3: self._beat()
     await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
-    for t in self.journal.claim(self.concurrency - len(self.running), owner=self.owner):
-        self.running[t['id']] = asyncio.create_task(self._run(t))
+    self._stop_cancelled()
+    self.upkeep.step(self.loop, self.wake)   # periodic slots due now become tasks; old finished ones are pruned
+    for t in self.journal.claim(self.concurrency - len(self.running), owner=self.owner, queues=self.queues):
+        f = self.tasks.registry.get(t['name'])
+        self.running[t['id']] = asyncio.create_task(self._run(t), name='stoppable' if f is not None and self.can_stop(f) else 'sync')
     return False
+
+@patch
+def _stop_cancelled(self:InlineRunner):
+    "Stop the tasks of ours that someone asked to stop: an async one is cancelled; a sync one sees `ctx.cancelled()`"
+    if not self.running: return
+    for id in self.journal.cancel_requests():
+        if id in self.running and id not in self.cancelling:
+            self.cancelling.add(id)
+            if self.running[id].get_name() == 'stoppable': self.running[id].cancel()
 
 @patch
 def context(self:InlineRunner, t:dict) -> TaskContext:
     "The `TaskContext` for an attempt of task row `t`: progress goes to the journal and the task view"
     def report(done, total=1): self.loop.call_soon_threadsafe(self._progress, t, done, total)
-    return TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], report, self.client)
+    return TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], report, self.client, lambda: t['id'] in self.cancelling)
+
+@patch
+def can_stop(self:InlineRunner, f) -> bool:
+    "Can a running attempt of `f` be stopped from outside? An async one, by cancelling it on the loop; a sync thread cannot be"
+    return f.is_async
 
 @patch
 async def _call(self:InlineRunner, t:dict, f, args:dict):
-    "Call one task function here: async ones on the loop, sync ones in the runner's own pool"
-    return await call(f, args, self.context(t), self.pool)
+    "Call one task function here: async ones on the loop, sync ones in the runner's own pool; within the task's `timeout`"
+    work = call(f, args, self.context(t), self.pool)
+    if f.timeout is None: return await work
+    try: return await asyncio.wait_for(work, f.timeout)   # an async task is cancelled; a sync one's thread runs on, unheard
+    except asyncio.TimeoutError: raise time_limit(f.timeout, thread=not f.is_async) from None
 
 @patch
 async def _run(self:InlineRunner, t:dict):
@@ -103,16 +141,20 @@ async def _run(self:InlineRunner, t:dict):
         if f is None: raise LookupError(f'no task named {t["name"]!r} is registered')
         res = await self._call(t, f, json.loads(t['args']))
     except asyncio.CancelledError:
-        self.journal.requeue(t['id'])
-        raise
+        if t['id'] not in self.cancelling or self.stopping:   # shutdown: it runs again later
+            self.journal.requeue(t['id'], t['attempts'])
+            raise
+        self.journal.stopped(t['id'], t['attempts'])          # asked to stop, and stopped
     except Requeue as e:
         log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
-        self.journal.requeue(t['id'])
+        self.journal.requeue(t['id'], t['attempts'])
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
-        self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
-    else: self.settle(t, result=res)
+        if t['id'] in self.cancelling: self.journal.stopped(t['id'], t['attempts'])   # whatever it raised once asked to stop
+        else: self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
+    else: self.settle(t, result=res)   # it finished, asked to stop or not: what it did is recorded
     finally:
         self.running.pop(t['id'], None)
+        self.cancelling.discard(t['id'])
         self.wake.set()
 
 @patch
@@ -133,14 +175,14 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
         try:
             data = json.dumps(result, allow_nan=False)
             hook = (lambda db: f.on_success(db, t['id'], result)) if f is not None and f.on_success else None
-            self.journal.succeed(t['id'], data, hook)
+            self.journal.succeed(t['id'], data, hook, t['attempts'])
             return
         except Exception as e: error, transient = f'storing the result failed: {describe(e)}', False
     if transient and t['attempts'] < t['max_attempts']:
         wait = backoff(t['attempts'], self.retry_base, self.retry_cap)
-        if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait) and self.loop is not None:
+        if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait, t['attempts']) and self.loop is not None:
             self.loop.call_later(wait, self.wake.set)
-    elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}'):
+    elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts']):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
 
 # %% ../nbs/22_runner.ipynb #10079f59
@@ -151,12 +193,14 @@ async def stop(self:InlineRunner, grace:float=None):
     if self.main is None: return
     self.wake.set()
     await self.main
+    await asyncio.gather(getattr(self, 'watcher', None) or asyncio.sleep(0), return_exceptions=True)
     left = list(self.running.values())
     if left:
         done, pending = await asyncio.wait(left, timeout=grace)
         for t in pending: t.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         if pending: log.warning('shutdown: %d running task(s) requeued after %.1fs', len(pending), grace)
+    await self.upkeep.close()
     await self.client.aclose()
     self.pool.shutdown(wait=False, cancel_futures=True)
     self.journal.retire(self.owner)

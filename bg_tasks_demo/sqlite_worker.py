@@ -10,12 +10,12 @@ import asyncio, json, logging, os, signal, sys, time
 from pathlib import Path
 from fastcore.utils import patch
 from .script import command
-from .core import Tasks, load, log
+from .core import Tasks, load, log, _QUEUE
 from .journal import Watch
 from .runner import InlineRunner
 
 # %% ../nbs/22a_sqlite_worker.ipynb #a2200009
-RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout', 'grace', 'poll', 'lease', 'batch_wait')
+RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout', 'grace', 'poll', 'lease', 'batch_wait', 'queues')
 
 async def work(tasks:Tasks, parent:int=None, # stop when this process (the app that started us) is gone
                every:float=0.01, # look at the journal this often
@@ -141,6 +141,7 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               nice:int=10, # sqlite: how much lower this worker's CPU priority is (0-19)
               parent:int=None, # sqlite: stop when this process is gone (set by `runner='worker'`)
               runner_kw:str=None, # sqlite: more runner settings, as a JSON object (set by `runner='worker'`)
+              queues:str=None, # run only tasks of these queues, comma-separated (sqlite default: all; dramatiq, celery: those the app's tasks name)
               broker_url:str=None, # dramatiq: the Redis the app sends tasks to (default: the app's `broker_url`)
               processes:int=1, # dramatiq: worker processes
               heartbeat_ms:int=30_000, # dramatiq: a worker silent this long is dead and its tasks go to others
@@ -156,16 +157,20 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
     try: kw = json.loads(runner_kw) if runner_kw else {}
     except ValueError as e: _usage(f'--runner_kw must be a JSON object: {e}')
     if not isinstance(kw, dict) or set(kw) - set(RUNNER_KW): _usage(f'--runner_kw takes a JSON object with keys among {", ".join(RUNNER_KW)}')
+    if queues is not None and not all(_QUEUE.fullmatch(q.strip()) for q in queues.split(',')):
+        _usage(f'--queues takes queue names (letters, digits, _ or -) separated by commas, got {queues!r}')
     obj = _load_app(app, path)
     engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq', 'celery') else 'dramatiq' if broker_url else 'sqlite')
     if engine == 'celery':
         from bg_tasks_demo.celery_engine import exec_celery
+        from bg_tasks_demo.dramatiq_engine import app_queues
         exec_celery(app, broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0', threads or 8, path,
-                    obj.runner_kw.get('visibility_timeout', 60))
+                    obj.runner_kw.get('visibility_timeout', 60), app_queues(obj, queues))
     if engine == 'dramatiq':
-        from bg_tasks_demo.dramatiq_engine import exec_workers
+        from bg_tasks_demo.dramatiq_engine import exec_workers, app_queues
         url = broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0'   # the app's own, unless told
-        exec_workers(app, url, processes, threads or 8, path, heartbeat_ms, maintenance)
+        exec_workers(app, url, processes, threads or 8, path, heartbeat_ms, maintenance, app_queues(obj, queues))
     if processes != 1: _usage('--processes is for the dramatiq engine; for more sqlite workers, start more bg_worker commands')
-    kw = {**kw, **{k: v for k, v in dict(concurrency=concurrency, threads=threads, grace=grace).items() if v is not None}}
+    kw = {**kw, **{k: v for k, v in dict(concurrency=concurrency, threads=threads, grace=grace,
+                                          queues=queues and [q.strip() for q in queues.split(',')]).items() if v is not None}}
     _sqlite(obj, db, path, nice, parent, kw)

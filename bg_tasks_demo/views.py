@@ -57,14 +57,19 @@ def stats_line(s:dict, id='bg-stats', health:dict=None):
 
 def _when(ts): return time.strftime('%H:%M:%S', time.localtime(ts)) if ts else ''
 
+def _tags(t:dict):
+    "What sets a task apart from its kind: its key, a priority, a queue other than the default"
+    tags = [('key', t.get('key')), ('priority', t.get('priority') or None), ('queue', None if t.get('queue', 'default') == 'default' else t['queue'])]
+    return [Small(f' {k} {v}', cls=f'bg-{k}') for k, v in tags if v is not None]
+
 def task_row(t:dict, prefix:str):
-    "One task as a table row, with Retry for a failed task and Cancel for a queued one"
-    id, st = t['id'], t['status']
+    "One task as a table row, with Retry for a failed task and Cancel for a queued or running one"
+    id, st, stopping = t['id'], t['status'], bool(t.get('cancel')) and t['status'] == 'running'
     act = dict(hx_target=f'#bg-task-{id}', hx_swap='outerHTML')
     btn = Button('Retry', hx_post=f'{prefix}/{id}/retry', cls='retry', **act) if st == 'failed' else \
-          Button('Cancel', hx_post=f'{prefix}/{id}/cancel', cls='cancel secondary', **act) if st == 'queued' else ''
-    due = f' (due {_when(t["run_after"])})' if st == 'queued' and t['run_after'] > time.time() else ''
-    return Tr(Td(A(id, href=f'{prefix}/{id}')), Td(t['name']), Td(st + due, cls=f'status {st}'),
+          Button('Cancel', hx_post=f'{prefix}/{id}/cancel', cls='cancel secondary', **act) if st == 'queued' or (st == 'running' and not stopping) else ''
+    due = f' (due {_when(t["run_after"])})' if st == 'queued' and t['run_after'] > time.time() else ' (stopping)' if stopping else ''
+    return Tr(Td(A(id, href=f'{prefix}/{id}')), Td(t['name'], *_tags(t)), Td(st + due, cls=f'status {st}'),
               Td(f"{t['attempts']}/{t['max_attempts']}"), Td(Progress(value=f"{t['progress'] or 0:.2f}", max='1')),
               Td(t['error'] or '', cls='error'), Td(btn), id=f'bg-task-{id}')
 

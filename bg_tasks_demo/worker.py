@@ -9,7 +9,7 @@ __all__ = ['tasks', 'broker', 'run_task', 'report']
 import os
 import dramatiq
 from .core import load
-from .dramatiq_engine import make_broker, declare, keep_alive
+from .dramatiq_engine import make_broker, declare, keep_alive, broker_queue
 
 # %% ../nbs/26_worker.ipynb #e28b7ee0
 #| eval: false
@@ -18,4 +18,5 @@ broker = make_broker(os.environ.get('BG_BROKER_URL', 'redis://127.0.0.1:6379/0')
                      int(os.environ.get('BG_HEARTBEAT_MS') or 0) or None, int(os.environ.get('BG_MAINTENANCE') or 0) or None)
 dramatiq.set_broker(broker)
 run_task, report = declare(broker, tasks=tasks)
+for q in (os.environ.get('BG_QUEUES') or 'default').split(','): broker.declare_queue(broker_queue(q))   # `bg_worker --queues`
 keep_alive(broker)   # the heartbeat, even while every thread runs a long task (`25_dramatiq`)
