@@ -115,7 +115,7 @@ def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
 class DramatiqRunner(InlineRunner):
     "Send tasks to Dramatiq workers over Redis; record their reports"
     def __init__(self, tasks, broker_url:str='redis://127.0.0.1:6379/0', lease:float=3600, batch:int=500,
-                 window:int=200, # tasks sent and not yet finished, at most: the rest wait in the journal, in priority order
+                 window:int=200, # tasks of one queue sent and not yet finished, at most: the rest wait in the journal, in priority order
                  **kw):
         super().__init__(tasks, **kw)
         make_broker(broker_url)   # a bad URL fails here, in the constructor
@@ -140,8 +140,9 @@ class DramatiqRunner(InlineRunner):
             self.last_lease = time.time()
         self._flag_cancelled()
         self.upkeep.step(self.loop, self.wake)   # periodic slots and retention, as every runner
-        room = self.window - self.journal.stats()['running']   # a window, not the whole backlog: Redis queues are first in, first out,
-        ts = self.journal.claim(min(self.batch, room), queues=self.queues)   # so priorities are kept by sending the most urgent next
+        ts, running = [], self.journal.running_by_queue()   # a window per queue, not the whole backlog: Redis queues are first in,
+        for q in self.queues or self.journal.queues_due():  # first out, so priorities are kept by sending the most urgent next
+            ts += self.journal.claim(min(self.batch, self.window - running.get(q, 0)), queues=[q])
         if not ts: return False
         await self.loop.run_in_executor(self.sender, self._send, ts)
         return True
