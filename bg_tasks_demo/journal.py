@@ -295,7 +295,10 @@ def page(self:Journal, limit:int=20, before:int=None, status:str=None, name:str=
 @patch
 def names(self:Journal) -> list:
     "The task names in the journal"
-    return [r['name'] for r in self.q('select distinct name from bg_task order by name')]
+    # a skip scan of the (name, id) index, one look-up per distinct name: `select distinct` reads every row (a million, after months)
+    return [r['name'] for r in self.q('''with recursive n(name) as (select min(name) from bg_task
+        union all select (select min(name) from bg_task where name > n.name) from n where n.name is not null)
+        select name from n where name is not null''')]
 
 # %% ../nbs/20_journal.ipynb #c0a1f002
 @patch
