@@ -30,7 +30,7 @@ def install_check() -> bool:
     if not ok: print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
     return ok
 
-SLOW = ('42_scale', '25a_celery', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '90_cli')
+SLOW = ('42_scale', '25a_celery', '46_controls', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '90_cli')
 
 # Notebooks of an optional extra run only on the stacks that install it (not counted as passed elsewhere)
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
