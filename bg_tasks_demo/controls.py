@@ -10,15 +10,14 @@ import asyncio, datetime, inspect, json, math, time
 from croniter import croniter
 from fastcore.utils import patch
 from .journal import Journal, FINAL
-from .core import Tasks, log, describe
+from .core import Tasks, log, describe, seconds
 
 # %% ../nbs/21a_controls.ipynb #0baa1709
 class Schedule:
     "When a periodic task is due: `every` seconds, or at the times a cron expression matches (local time)"
     def __init__(self, every:float=None, cron:str=None):
         if (every is None) == (cron is None): raise TypeError('pass every=SECONDS or cron="MIN HOUR DOM MON DOW", not both or neither')
-        if every is not None and (isinstance(every, bool) or not isinstance(every, (int, float)) or not math.isfinite(every) or every <= 0):
-            raise ValueError(f'every must be a number of seconds > 0, got {every!r}')
+        if every is not None: seconds(every, 'every')
         if cron is not None and (not isinstance(cron, str) or not croniter.is_valid(cron)):
             raise ValueError(f'not a cron expression: {cron!r} (five fields: minute hour day-of-month month day-of-week)')
         self.every, self.cron = every, cron

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['log', 'OPTIONS', 'RUNNERS', 'TaskCancelled', 'Requeue', 'RemoteTaskError', 'is_transient', 'describe', 'backoff',
-           'TaskContext', 'options', 'TaskFn', 'call', 'call_sync', 'time_limit', 'run_here', 'outcome', 'TaskHandle',
-           'task_event', 'Events', 'load', 'Tasks', 'on_shutdown_signal']
+           'TaskContext', 'seconds', 'options', 'TaskFn', 'call', 'call_sync', 'time_limit', 'run_here', 'outcome',
+           'TaskHandle', 'task_event', 'Events', 'load', 'Tasks', 'on_shutdown_signal']
 
 # %% ../nbs/21_core.ipynb #0e2d7f08
 import asyncio, datetime, functools, importlib, inspect, json, logging, math, random, re, signal, sys, threading, time
@@ -95,13 +95,24 @@ def _json_args(name:str, sig:inspect.Signature, args:tuple, kwargs:dict) -> str:
 OPTIONS = ('delay', 'run_after', 'key', 'priority', 'queue')   # what `enqueue` takes besides the task's own arguments
 _QUEUE = re.compile(r'[A-Za-z0-9_-]{1,64}')   # no dots: Dramatiq names its delay queues QUEUE.DQ
 
+def seconds(v, name:str, zero:bool=False, finite:bool=True, extra:str=''):
+    "`v` if it is a number of seconds > 0 (`>= 0` with `zero`; infinity only unless `finite`), else `ValueError` naming `name`"
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (finite and not math.isfinite(v)) or not (v >= 0 if zero else v > 0):
+        raise ValueError(f'{name} must be a number of seconds {">=" if zero else ">"} 0{extra}, got {v!r}')
+    return v
+
+def _priority(p) -> int:
+    if isinstance(p, bool) or not isinstance(p, int) or not -2**31 <= p < 2**31: raise ValueError(f'priority must be an integer (higher runs first), got {p!r}')
+    return p
+
+def _queue(q) -> str:
+    if not isinstance(q, str) or not _QUEUE.fullmatch(q): raise ValueError(f'queue must be 1-64 letters, digits, _ or -, got {q!r}')
+    return q
+
 def _when(delay, run_after) -> float:
     "The epoch time a task is due: `delay` seconds from now, or `run_after` (a `datetime`, naive means local, or epoch seconds)"
     if delay is not None and run_after is not None: raise TypeError('pass delay= or run_after=, not both')
-    if delay is not None:
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not math.isfinite(delay) or delay < 0:
-            raise ValueError(f'delay must be a number of seconds >= 0, got {delay!r}')
-        return time.time() + delay if delay else 0
+    if delay is not None: return time.time() + delay if seconds(delay, 'delay', zero=True) else 0
     if run_after is None: return 0
     if isinstance(run_after, datetime.datetime): return run_after.timestamp()
     if isinstance(run_after, bool) or not isinstance(run_after, (int, float)) or not math.isfinite(run_after):
@@ -111,12 +122,8 @@ def _when(delay, run_after) -> float:
 def options(f, delay=None, run_after=None, key=None, priority=None, queue=None) -> dict:
     "Checked `enqueue` options for task `f`, as the journal's `add` takes them"
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 200): raise ValueError(f'key must be a string of 1 to 200 characters, got {key!r}')
-    priority = f.priority if priority is None else priority
-    if isinstance(priority, bool) or not isinstance(priority, int) or not -2**31 <= priority < 2**31:
-        raise ValueError(f'priority must be an integer (higher runs first), got {priority!r}')
-    queue = f.queue if queue is None else queue
-    if not isinstance(queue, str) or not _QUEUE.fullmatch(queue): raise ValueError(f'queue must be 1-64 letters, digits, _ or -, got {queue!r}')
-    return dict(run_after=_when(delay, run_after), key=key, priority=priority, queue=queue)
+    return dict(run_after=_when(delay, run_after), key=key, priority=f.priority if priority is None else _priority(priority),
+                queue=f.queue if queue is None else _queue(queue))
 
 class TaskFn:
     "A registered task function: call it to run it here, `.enqueue()` it to run it in the background"
@@ -125,10 +132,8 @@ class TaskFn:
         functools.update_wrapper(self, fn)
         self.tasks, self.fn, self.name, self.retries, self.retry_on, self.fail_on, self.on_success, self.timeout = \
             tasks, fn, name, retries, tuple(retry_on), tuple(fail_on), on_success, timeout
-        self.priority, self.queue = 0, 'default'   # what `options` falls back on, while it checks the task's own
-        o = options(self, priority=priority, queue=queue); self.priority, self.queue = o['priority'], o['queue']
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
-            raise ValueError(f'timeout must be a number of seconds > 0, got {timeout!r}')
+        self.priority, self.queue = _priority(priority), _queue(queue)
+        if timeout is not None: seconds(timeout, 'timeout', finite=False)
         self.is_async = inspect.iscoroutinefunction(fn)
         sig = inspect.signature(fn)
         self.wants_ctx = 'ctx' in sig.parameters
@@ -336,8 +341,7 @@ class Tasks:
                  **runner_kw): # passed to the runner (`concurrency`, `threads`, `processes`, `grace`, `retry_base`, ...)
         if runner not in RUNNERS: raise ValueError(f'runner must be one of {", ".join(RUNNERS)}, got {runner!r}')
         if runner in ('dramatiq', 'celery') and not broker_url: raise ValueError(f"runner={runner!r} needs broker_url='redis://…'")
-        if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float)) or not retention > 0):
-            raise ValueError(f'retention must be a number of seconds > 0, or None to keep every task, got {retention!r}')
+        if retention is not None: seconds(retention, 'retention', finite=False, extra=', or None to keep every task')
         self.path, self.runner_name, self.retries, self._import_path, self.runner_kw = str(db), runner, retries, import_path, runner_kw
         self.retention, self.schedules = retention, {}   # `@tasks.periodic` fills `schedules` (`21a_controls`)
         if runner in ('dramatiq', 'celery'): self.runner_kw['broker_url'] = broker_url

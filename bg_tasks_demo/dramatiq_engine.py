@@ -21,10 +21,9 @@ def broker_queue(queue:str='default') -> str:
     "The broker's queue for our queue `queue`: `bg_tasks` for the default one, `bg_tasks-NAME` for the others"
     return TASK_QUEUE if queue == 'default' else f'{TASK_QUEUE}-{queue}'
 
-def app_queues(tasks, queues:str=None) -> list:
-    "The queues a worker serves: `queues` (comma-separated), else every queue the app's tasks name"
-    if queues: return [q.strip() for q in queues.split(',') if q.strip()]
-    return sorted({'default', *(f.queue for f in tasks.registry.values())})
+def app_queues(tasks, queues:list=None) -> list:
+    "The queues a worker serves: `queues`, else every queue the app's tasks name"
+    return list(queues) if queues else sorted({'default', *(f.queue for f in tasks.registry.values())})
 
 class RedisFlags:
     "Which tasks were asked to stop, kept in Redis for workers on any machine: `bg_cancel:ID`, for a day"

@@ -25,10 +25,12 @@ class InlineRunner:
                  poll:float=0.5, # look for due tasks (retries, other processes' enqueues) this often
                  lease:float=30, # a runner (of any process on this journal) silent this long is gone: its tasks are requeued
                  batch_wait:float=0.005, # after a wake-up, wait this long to claim a burst in one statement
-                 queues:list=None): # run only tasks of these queues (default: every queue)
+                 queues:list=None, # run only tasks of these queues (default: every queue)
+                 watch:float=0.05): # look for commits by any process (enqueues, cancels) this often
         self.tasks, self.journal, self.events = tasks, tasks.journal, tasks.events
         self.concurrency, self.threads, self.poll, self.batch_wait, self.grace = concurrency, threads, poll, batch_wait, grace
         self.retry_base, self.retry_cap, self.http_timeout, self.lease, self.last_beat = retry_base, retry_cap, http_timeout, lease, 0
+        self.watch_every = watch
         self.owner = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self.queues = None if queues is None else [queues] if isinstance(queues, str) else list(queues)
         self.cancelling, self.upkeep = set(), Upkeep(tasks)   # tasks asked to stop; periodic tasks and retention
@@ -75,9 +77,10 @@ async def _loop(self:InlineRunner):
         except asyncio.TimeoutError: pass
 
 @patch
-async def _watch(self:InlineRunner, every:float=0.05):
+async def _watch(self:InlineRunner):
     "Wake the loop on any commit to the journal by any process (another web process's enqueue or cancel)"
     if self.journal.path == ':memory:': return
+    every = self.watch_every
     w = Watch(self.journal)
     try:
         while not self.stopping:

@@ -11,30 +11,26 @@ from pathlib import Path
 from fastcore.utils import patch
 from .script import command
 from .core import Tasks, load, log, _QUEUE
-from .journal import Watch
 from .runner import InlineRunner
 
 # %% ../nbs/22a_sqlite_worker.ipynb #a2200009
 RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout', 'grace', 'poll', 'lease', 'batch_wait', 'queues')
 
 async def work(tasks:Tasks, parent:int=None, # stop when this process (the app that started us) is gone
-               every:float=0.01, # look at the journal this often
+               every:float=0.01, # look at the journal this often (the runner's own watch, `pragma data_version`)
                **kw): # the inline runner's settings (`RUNNER_KW`)
     "Run `tasks`' tasks from its journal in this process until SIGTERM or SIGINT; then stop gracefully"
-    r = tasks.runner = InlineRunner(tasks, **kw)
+    r = tasks.runner = InlineRunner(tasks, watch=every, **kw)
     await r.start()
     loop, stop = asyncio.get_running_loop(), asyncio.Event()
     for s in (signal.SIGTERM, signal.SIGINT): loop.add_signal_handler(s, stop.set)
-    w, n = Watch(tasks.journal), 0
     try:
         while not stop.is_set() and not r.main.done():
-            if w.changed(): r.notify()
-            n += 1
-            if parent and n % 50 == 0 and os.getppid() != parent:
+            if parent and os.getppid() != parent:
                 log.warning('the app that started this worker (pid %d) is gone: stopping', parent); break
-            await asyncio.sleep(every)
+            try: await asyncio.wait_for(stop.wait(), 0.5)
+            except asyncio.TimeoutError: pass
     finally:
-        w.close()
         for s in (signal.SIGTERM, signal.SIGINT): loop.remove_signal_handler(s)
         await r.stop()
 
@@ -157,7 +153,8 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
     try: kw = json.loads(runner_kw) if runner_kw else {}
     except ValueError as e: _usage(f'--runner_kw must be a JSON object: {e}')
     if not isinstance(kw, dict) or set(kw) - set(RUNNER_KW): _usage(f'--runner_kw takes a JSON object with keys among {", ".join(RUNNER_KW)}')
-    if queues is not None and not all(_QUEUE.fullmatch(q.strip()) for q in queues.split(',')):
+    qs = None if queues is None else [q.strip() for q in queues.split(',')]
+    if qs is not None and not all(_QUEUE.fullmatch(q) for q in qs):
         _usage(f'--queues takes queue names (letters, digits, _ or -) separated by commas, got {queues!r}')
     obj = _load_app(app, path)
     engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq', 'celery') else 'dramatiq' if broker_url else 'sqlite')
@@ -165,12 +162,12 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
         from bg_tasks_demo.celery_engine import exec_celery
         from bg_tasks_demo.dramatiq_engine import app_queues
         exec_celery(app, broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0', threads or 8, path,
-                    obj.runner_kw.get('visibility_timeout', 60), app_queues(obj, queues))
+                    obj.runner_kw.get('visibility_timeout', 60), app_queues(obj, qs))
     if engine == 'dramatiq':
         from bg_tasks_demo.dramatiq_engine import exec_workers, app_queues
         url = broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0'   # the app's own, unless told
-        exec_workers(app, url, processes, threads or 8, path, heartbeat_ms, maintenance, app_queues(obj, queues))
+        exec_workers(app, url, processes, threads or 8, path, heartbeat_ms, maintenance, app_queues(obj, qs))
     if processes != 1: _usage('--processes is for the dramatiq engine; for more sqlite workers, start more bg_worker commands')
     kw = {**kw, **{k: v for k, v in dict(concurrency=concurrency, threads=threads, grace=grace,
-                                          queues=queues and [q.strip() for q in queues.split(',')]).items() if v is not None}}
+                                          queues=qs).items() if v is not None}}
     _sqlite(obj, db, path, nice, parent, kw)
