@@ -8,12 +8,11 @@ __all__ = ['VISIBILITY', 'RESTORE_EVERY', 'running', 'make_celery', 'Reporter', 
 
 # %% ../nbs/25a_celery.ipynb #c5a10004
 import asyncio, os, sys, threading, time
-from concurrent.futures import ThreadPoolExecutor
 from celery import Celery
 from kombu import Connection
 import redis
 from .core import log
-from .dramatiq_engine import DramatiqRunner, TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_queue, run_reported
+from .broker import BrokerRunner, TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_queue, run_reported
 
 # %% ../nbs/25a_celery.ipynb #c5a10007
 VISIBILITY, RESTORE_EVERY = 60, 5
@@ -73,26 +72,22 @@ def keep_visible(url:str, every:float=VISIBILITY / 4) -> threading.Thread:
     th = threading.Thread(target=renew, name='bg-visible', daemon=True); th.start()
     return th
 
-# %% ../nbs/25a_celery.ipynb #c5a10012
-class CeleryRunner(DramatiqRunner):
+# %% ../nbs/25a_celery.ipynb #868afd64
+class CeleryRunner(BrokerRunner):
     "Send tasks to Celery workers over Redis; record their reports"
     def __init__(self, tasks, broker_url:str='redis://127.0.0.1:6379/0', visibility_timeout:float=VISIBILITY, **kw):
-        make_celery(broker_url)   # a bad URL fails here, in the constructor
         super().__init__(tasks, broker_url=broker_url, **kw)
         self.visibility_timeout = visibility_timeout
 
-    async def start(self):
-        self.loop = asyncio.get_running_loop()
-        self.wake = asyncio.Event()
-        self.app = make_celery(self.broker_url, self.visibility_timeout)
-        self.sender = ThreadPoolExecutor(1, thread_name_prefix='bg-send')
-        self.done = threading.Event()
+    def check_url(self, url:str): make_celery(url)
+    def _connect(self):
+        self.app, self.done = make_celery(self.broker_url, self.visibility_timeout), threading.Event()
         self.consumer = threading.Thread(target=self._consume, name='bg-reports', daemon=True); self.consumer.start()
-        self.main, self.watcher = asyncio.create_task(self._loop()), asyncio.create_task(self._watch())
-
     def _dispatch(self, t:dict):
         self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']],
                            queue=broker_queue(t['queue']), retry=False)
+    def _disconnect(self, grace:float):
+        self.done.set(); self.consumer.join(10)
 
     def _consume(self):
         "A thread: read reports, record each on the loop, acknowledge it once recorded"
@@ -110,16 +105,6 @@ class CeleryRunner(DramatiqRunner):
                 if self.done.is_set(): return
                 log.warning('reading reports from %s failed (%s); trying again', self.broker_url, e)
                 self.done.wait(1)
-
-    async def stop(self, grace:float=None):
-        "Stop sending; tasks already sent finish on the workers and report when the app is back"
-        self.stopping = True
-        if self.main is None: return
-        self.wake.set(); await self.main
-        await asyncio.gather(self.watcher, self.upkeep.close())
-        self.done.set()
-        await self.loop.run_in_executor(None, self.consumer.join, 10)
-        self.sender.shutdown(wait=True)
 
 # %% ../nbs/25a_celery.ipynb #c5a10014
 def exec_celery(app:str, broker_url:str, threads:int=8, path:str='.', visibility_timeout:float=VISIBILITY,

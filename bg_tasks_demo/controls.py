@@ -7,18 +7,23 @@ __all__ = ['Schedule', 'Upkeep']
 
 # %% ../nbs/21a_controls.ipynb #ce18125c
 import asyncio, datetime, inspect, json, math, time
-from croniter import croniter
 from fastcore.utils import patch
 from .journal import Journal, FINAL
 from .core import Tasks, log, describe, seconds
 
 # %% ../nbs/21a_controls.ipynb #0baa1709
+def _croniter():
+    "croniter's class: an extra of ours, imported when a schedule first needs it"
+    try: from croniter import croniter
+    except ImportError: raise ImportError("cron= needs croniter, not installed: pip install 'bg_tasks_demo[cron]'") from None
+    return croniter
+
 class Schedule:
     "When a periodic task is due: `every` seconds, or at the times a cron expression matches (local time)"
     def __init__(self, every:float=None, cron:str=None):
         if (every is None) == (cron is None): raise TypeError('pass every=SECONDS or cron="MIN HOUR DOM MON DOW", not both or neither')
         if every is not None: seconds(every, 'every')
-        if cron is not None and (not isinstance(cron, str) or not croniter.is_valid(cron)):
+        if cron is not None and (not isinstance(cron, str) or not _croniter().is_valid(cron)):
             raise ValueError(f'not a cron expression: {cron!r} (five fields: minute hour day-of-month month day-of-week)')
         self.every, self.cron = every, cron
     def __repr__(self): return f'Schedule(every={self.every})' if self.every else f'Schedule(cron={self.cron!r})'
@@ -26,11 +31,11 @@ class Schedule:
     def slot(self, now:float) -> float:
         "The start of the slot that `now` is in"
         if self.every: return math.floor(now / self.every) * self.every
-        return croniter(self.cron, self._local(now + 1e-6)).get_prev(float)   # a start exactly at `now` is its own slot
+        return _croniter()(self.cron, self._local(now + 1e-6)).get_prev(float)   # a start exactly at `now` is its own slot
     def next(self, now:float) -> float:
         "The start of the next slot after `now`"
         if self.every: return self.slot(now) + self.every
-        return croniter(self.cron, self._local(now)).get_next(float)
+        return _croniter()(self.cron, self._local(now)).get_next(float)
 
 # %% ../nbs/21a_controls.ipynb #6c5868c0
 @patch

@@ -6,23 +6,32 @@
 __all__ = ['shared_client']
 
 # %% ../nbs/29_httpclient.ipynb #e79e71de
-import aiohttp, httpx
-from httpx_aiohttp import AiohttpTransport
+import httpx
+try: import aiohttp; from httpx_aiohttp import AiohttpTransport   # the `fast` extra
+except ImportError: aiohttp = None
 
 # %% ../nbs/29_httpclient.ipynb #d86b313b
-class _Transport(AiohttpTransport):
-    "httpx-aiohttp's transport, with connection errors that are not timeouts reported as what they are"
-    async def handle_async_request(self, request):
-        try: return await super().handle_async_request(request)
-        except httpx.ConnectTimeout as e:
-            c = e.__cause__
-            if isinstance(c, aiohttp.ClientConnectorError): raise httpx.ConnectError(str(e)) from c   # never connected
-            if isinstance(c, aiohttp.ServerDisconnectedError): raise httpx.RemoteProtocolError(str(e)) from c   # may have been handled
-            if isinstance(c, aiohttp.ClientOSError): raise httpx.ReadError(str(e)) from c
-            raise
+async def _mapped(send, request):
+    "httpx-aiohttp's `send(request)`, with connection errors that are not timeouts raised as what they are"
+    try: return await send(request)
+    except httpx.ConnectTimeout as e:
+        c = e.__cause__
+        if isinstance(c, aiohttp.ClientConnectorError): raise httpx.ConnectError(str(e)) from c   # never connected
+        # the server closed after reading the request: it may have been handled
+        if isinstance(c, aiohttp.ServerDisconnectedError): raise httpx.RemoteProtocolError(str(e)) from c
+        if isinstance(c, aiohttp.ClientOSError): raise httpx.ReadError(str(e)) from c
+        raise
+
+if aiohttp is not None:
+    class _Transport(AiohttpTransport):
+        "httpx-aiohttp's transport, with connection errors that are not timeouts reported as what they are"
+        async def handle_async_request(self, request): return await _mapped(super().handle_async_request, request)
 
 def shared_client(max_connections:int=1000, # connections open at once, at most (the runner's concurrency)
-                  timeout:float=10) -> httpx.AsyncClient: # seconds, for each of connect, read and pool waits
-    "The runner's one `AsyncClient`: httpx's API on aiohttp's pool of `max_connections`, explicit timeouts"
+                  timeout:float=10, # seconds, for each of connect, read and pool waits
+                  fast:bool=None) -> httpx.AsyncClient: # aiohttp's pool (default: when the `fast` extra is installed)
+    "The runner's one `AsyncClient`: httpx's API on aiohttp's pool of `max_connections` (else httpx's own), explicit timeouts"
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    if fast is None: fast = aiohttp is not None
+    if not fast: return httpx.AsyncClient(timeout=timeout, limits=limits)
     return httpx.AsyncClient(timeout=timeout, transport=_Transport(limits=limits))

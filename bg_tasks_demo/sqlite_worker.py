@@ -147,8 +147,8 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
     if processes < 1 or (threads is not None and threads < 1): _usage('--processes and --threads must be at least 1')
     if not 0 <= nice <= 19: _usage(f'--nice must be between 0 and 19, got {nice}')
     if broker_url is not None:
-        from bg_tasks_demo.dramatiq_engine import make_broker
-        try: make_broker(broker_url)
+        from bg_tasks_demo.broker import redis_url
+        try: redis_url(broker_url)
         except ValueError as e: _usage(e)
     try: kw = json.loads(runner_kw) if runner_kw else {}
     except ValueError as e: _usage(f'--runner_kw must be a JSON object: {e}')
@@ -160,11 +160,12 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
     engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq', 'celery') else 'dramatiq' if broker_url else 'sqlite')
     if engine == 'celery':
         from bg_tasks_demo.celery_engine import exec_celery
-        from bg_tasks_demo.dramatiq_engine import app_queues
+        from bg_tasks_demo.broker import app_queues
         exec_celery(app, broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0', threads or 8, path,
                     obj.runner_kw.get('visibility_timeout', 60), app_queues(obj, qs))
     if engine == 'dramatiq':
-        from bg_tasks_demo.dramatiq_engine import exec_workers, app_queues
+        from bg_tasks_demo.dramatiq_engine import exec_workers
+        from bg_tasks_demo.broker import app_queues
         url = broker_url or obj.runner_kw.get('broker_url') or 'redis://127.0.0.1:6379/0'   # the app's own, unless told
         exec_workers(app, url, processes, threads or 8, path, heartbeat_ms, maintenance, app_queues(obj, qs))
     if processes != 1: _usage('--processes is for the dramatiq engine; for more sqlite workers, start more bg_worker commands')

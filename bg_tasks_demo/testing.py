@@ -27,6 +27,7 @@ def _run_sync(f, args, ctx):
 
 class ImmediateRunner(InlineRunner):
     "Run each task to its end inside `enqueue` (for tests)"
+    runs_in_enqueue = True   # `Tasks` makes it at the first `enqueue`, with no lifespan
     def __init__(self, tasks, **kw): super().__init__(tasks, **kw); self.client = None
     async def start(self): pass
     async def stop(self, grace=None): pass

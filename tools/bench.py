@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 from fasthtml.common import fast_app, P
 from bg_tasks_demo.testing import free_port
-from bg_tasks_demo.dashboard import guide_dashboard
+from bg_tasks_demo.guide.dashboard import guide_dashboard
 from bgtest import Proc, children
 
 TOOLS = Path(__file__).resolve().parent

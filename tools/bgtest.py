@@ -98,7 +98,7 @@ def wait_until(f, timeout:float=60, every:float=0.1):
 def db_report(db) -> dict:
     "Journal stats read straight from the SQLite file, plus the results table and its duplicates"
     from bg_tasks_demo.journal import Journal
-    from bg_tasks_demo.store import Store
+    from bg_tasks_demo.guide.store import Store
     j, s = Journal(db), Store(db)
     r = {**j.stats(), 'results': s.n_results(), 'distinct_result_tasks': s.q('select count(distinct task_id) n from result')[0]['n'],
          'tasks': j.q('select count(*) n from bg_task')[0]['n']}

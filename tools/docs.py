@@ -3,7 +3,7 @@ browsable preview in `_docs/` made from nbdev's own processed notebooks (`nbdev_
 with the API docs of every exported symbol already rendered), with the sidebar of `nbs/sidebar.yml`.
 
 `--check` also verifies that every notebook has a page and every internal link (and #anchor) resolves."""
-import argparse, html, json, re, shutil, subprocess, sys, base64
+import argparse, html, json, os, re, shutil, subprocess, sys, base64
 from pathlib import Path
 import mistune, yaml
 from html.parser import HTMLParser
@@ -20,8 +20,9 @@ def cfg():
     return c['DEFAULT']
 
 def page_name(nb: str) -> str:
-    "nbdev's output name: `08_runner.ipynb` -> `runner.html`"
-    return re.sub(r'^\d+[a-z]?_', '', Path(nb).stem) + '.html'
+    "nbdev's output name, in the notebook's folder: `08_runner.ipynb` -> `runner.html`, `guide/01_a.ipynb` -> `guide/a.html`"
+    p = Path(nb)
+    return os.path.normpath(p.parent/(re.sub(r'^\d+[a-z]?_', '', p.stem) + '.html'))
 
 def anchor(text: str) -> str:
     "A pandoc-style id for a heading"
@@ -63,7 +64,7 @@ def render_output(o, host):
 
 def render_nb(path: Path, host: str):
     nb = json.loads(path.read_text())
-    title, desc, body = path.stem, '', []
+    title, desc, body = None, '', []
     for c in nb['cells']:
         src = ''.join(c['source'])
         if c['cell_type'] == 'raw' and src.startswith('---'):
@@ -86,7 +87,7 @@ nav a{display:block;padding:.25rem 0;color:#1a5fb4;text-decoration:none}nav a.he
 main{max-width:60rem;padding:1rem 2rem;overflow-x:auto}.description{font-size:1.15rem;color:#555}
 pre{background:#f6f8fa;padding:.6rem;overflow-x:auto}pre.output{background:none;border-left:2px solid #f4a261}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem}img{max-width:100%}
-h3{border-top:1px solid #eee;padding-top:.6rem}"""
+h3{border-top:1px solid #eee;padding-top:.6rem}nav p.section{margin:.8rem 0 .2rem;font-size:.8rem;text-transform:uppercase;color:#666}"""
 
 def flat(contents) -> list:
     "The notebooks of a Quarto sidebar, in order, sections flattened"
@@ -100,14 +101,22 @@ def build(out: Path) -> list:
     proc = root/'_proc'
     order = flat(yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'])
     pages = [(nb, page_name(nb), *render_nb(proc/nb, host)) for nb in order]
+    sections = {n: s['section'] for s in yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents']
+                if isinstance(s, dict) for n in flat(s['contents'])}
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
     css = HtmlFormatter().get_style_defs('.highlight')
     for nb, name, title, desc, body in pages:
-        nav = '\n'.join(f'<a href="{n}"{" class=here" if n == name else ""}>{html.escape(t)}</a>' for _, n, t, _, _ in pages)
+        rel = lambda n: os.path.relpath(n, os.path.dirname(name) or '.')
+        nav, sec = [], None
+        for o, n, t, _, _ in pages:
+            if sections.get(o) != sec: sec = sections.get(o); nav.append(f'<p class="section">{html.escape(sec or "")}</p>')
+            nav.append(f'<a href="{rel(n)}"{" class=here" if n == name else ""}>{html.escape(t or o)}</a>')
+        nav = '\n'.join(nav)
+        (out/name).parent.mkdir(parents=True, exist_ok=True)
         doc = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)} – {c["title"]}</title>'
                f'<style>{STYLE}\n{css}</style></head><body><nav><strong>{c["title"]}</strong>{nav}</nav>'
-               f'<main><h1 id="title">{html.escape(title)}</h1><p class="description">{html.escape(desc)}</p>{body}</main></body></html>')
+               f'<main><h1 id="title">{html.escape(title or nb)}</h1><div class="description">{md(desc)}</div>{body}</main></body></html>')
         (out/name).write_text(doc)
     for d in ('bench', 'images'):
         if (root/'nbs'/d).exists(): shutil.copytree(root/'nbs'/d, out/d)
@@ -124,22 +133,26 @@ class Links(HTMLParser):
             if k in ('href', 'src') and v: self.links.append(v)
 
 def check(out: Path, pages) -> list:
-    "Problems: a notebook without a page, or an internal link or anchor that does not resolve"
+    "Problems: a notebook without a page or a title, two notebooks on one page, a link or anchor that does not resolve"
     errs = []
-    nbs = sorted(p.name for p in (root/'nbs').glob('*.ipynb'))
+    nbs = sorted(str(p.relative_to(root/'nbs')) for p in (root/'nbs').rglob('*.ipynb') if not p.name.startswith('.'))
     listed = {nb for nb, *_ in pages}
     errs += [f'{nb} is not in nbs/sidebar.yml' for nb in nbs if nb not in listed]
     errs += [f'{nb} has no page' for nb in listed if not (out/page_name(nb)).exists()]
-    parsed = {f.name: Links(f.read_text()) for f in out.glob('*.html')}
-    ids = {n: l.ids for n, l in parsed.items()}
-    for f in out.glob('*.html'):
-        for href in parsed[f.name].links:
+    errs += [f'{nb} has no title (a `# Title` cell)' for nb, _, title, *_ in pages if not title]
+    by_page = {}
+    for nb in nbs: by_page.setdefault(page_name(nb), []).append(nb)
+    errs += [f'{" and ".join(v)} all become {k}: one page would be lost' for k, v in by_page.items() if len(v) > 1]
+    files = {str(f.relative_to(out)): f for f in out.rglob('*.html')}
+    parsed = {n: Links(f.read_text()) for n, f in files.items()}
+    for name, f in files.items():
+        for href in parsed[name].links:
             if re.match(r'^(https?:|mailto:|data:)', href): continue
             target, _, frag = href.partition('#')
-            target = target.removeprefix('./') or f.name
-            if not (out/target).exists(): errs.append(f'{f.name}: broken link {href}')
-            elif frag and target.endswith('.html') and frag not in ids.get(target, set()):
-                errs.append(f'{f.name}: no anchor #{frag} in {target}')
+            target = os.path.normpath(os.path.join(os.path.dirname(name), target)) if target else name
+            if not (out/target).exists(): errs.append(f'{name}: broken link {href}')
+            elif frag and target.endswith('.html') and frag not in parsed[target].ids:
+                errs.append(f'{name}: no anchor #{frag} in {target}')
     return errs
 
 if __name__ == '__main__':

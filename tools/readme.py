@@ -1,6 +1,6 @@
 """Write README.md from nbs/index.ipynb without Quarto: markdown cells as they are, code cells as python
 blocks with their text outputs. `--check` exits 1 when README.md is not what this would write."""
-import json, sys
+import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -11,7 +11,7 @@ def render(nb_path=root/'nbs'/'index.ipynb') -> str:
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if not src or src.startswith('#| hide'): continue
-        if c['cell_type'] == 'markdown': out.append(src.replace('](images/', '](nbs/images/').replace('](bench/', '](nbs/bench/'))
+        if c['cell_type'] == 'markdown': out.append(re.sub(r'\]\((?!https?:|#|/)', '](nbs/', src))   # links from the notebook's folder
         elif c['cell_type'] == 'code':
             out.append('```python\n' + src + '\n```')
             for o in c.get('outputs', []):

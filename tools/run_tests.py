@@ -30,7 +30,14 @@ def install_check() -> bool:
     if not ok: print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
     return ok
 
-SLOW = ('42_scale', '25a_celery', '46_controls', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '90_cli')
+def extras_check() -> bool:
+    "tools/check_install.py's findings, recorded by setup.sh after installing the package with no extras: `ok`?"
+    f = root/'.venv'/'extras-check.txt'
+    lines = f.read_text().splitlines() if f.exists() else ['(not recorded)']
+    if lines[-1] != 'ok': print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
+    return lines[-1] == 'ok'
+
+SLOW = ('42_scale', '25a_celery', '46_control_proofs', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '09_cli')
 
 # Notebooks of an optional extra run only on the stacks that install it (not counted as passed elsewhere)
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
@@ -46,7 +53,7 @@ def run_nb(stack:str, nb:Path, skip:str, force:str):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--path', default='nbs/[0-9]*.ipynb nbs/index.ipynb', help='space separated globs')
+    p.add_argument('--path', default='nbs/[0-9]*.ipynb nbs/guide/[0-9]*.ipynb nbs/index.ipynb', help='space separated globs')
     p.add_argument('--flags', default='', help='test flags to run that are normally skipped')
     p.add_argument('--stacks', default='newest oldest', help=f'which of {", ".join(STACKS)}')
     p.add_argument('--n_workers', type=int, default=3)   # most long tests wait on timers (heartbeats, redelivery windows), not CPU
@@ -62,6 +69,7 @@ def main():
             report(check_unchanged(cmd, paths), f'{cmd} (nbdev 2, .venv-nbdev) leaves the tree unchanged')
         report(subprocess.run([sys.executable, str(root/'tools'/'readme.py'), '--check']).returncode == 0, 'README.md matches nbs/index.ipynb')
         report(install_check(), "pip install of bg_tasks_demo changed neither python-fasthtml nor fastcore in the newest stack's venv")
+        report(extras_check(), 'pip install of bg_tasks_demo with no extras brings no engine, imports none, and names the extra a runner needs')
     t0 = time.time()
     jobs = [(s, f) for s in a.stacks.split() for f in files if s in ONLY.get(f.name, (s, ''))[0]]
     jobs.sort(key=lambda j: j[1].stem not in SLOW)   # the long ones first, so the run ends when the short ones do

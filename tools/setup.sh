@@ -3,7 +3,8 @@
 # - Debian's redis-server, chromium and apache2-utils when missing;
 # - .venv: the runtime on the newest FastHTML stack. python-fasthtml and fastcore are installed first, as an app
 #   would have them, then this package (no extras): the install must change neither (checked, and recorded in
-#   .venv/install-check.txt for the test run); then the test tools (dev extras);
+#   .venv/install-check.txt for the test run), and must bring no engine (tools/check_install.py, recorded in
+#   .venv/extras-check.txt); then every extra and the test tools;
 # - .venv-oldest: the same, on the oldest versions the requirements allow (tools/oldest.txt), without the
 #   optional celery extra (it needs a newer redis; its notebooks run on the newest stack);
 # - .venv-nbdev: nbdev 2 as a build tool (export, clean, docs), with fastcore 1 as nbdev 2 needs.
@@ -47,11 +48,12 @@ newest() {
   local after; after="$(versions .venv)"
   printf 'app stack before: %s\nafter pip install -e .: %s\n' "$before" "$after" > .venv/install-check.txt
   [ "$before" = "$after" ] || { cat .venv/install-check.txt; echo "setup: installing bg_tasks_demo changed the app's FastHTML stack"; return 1; }
-  $pip install -e '.[dev,celery]'   # the newest stack has every engine
+  .venv/bin/python tools/check_install.py > .venv/extras-check.txt 2>&1   # what the package brings without extras (read by the tests)
+  $pip install -e '.[dev,all]'   # the newest stack has every engine
 }
-oldest() { .venv-oldest/bin/python -m pip install -c tools/oldest.txt -e '.[dev]'; }
+oldest() { .venv-oldest/bin/python -m pip install -c tools/oldest.txt -e '.[dev,dramatiq,process,fast,cron]'; }   # no celery: see below
 nbdev_env() {  # the docs run the notebooks' exported cells, so the package is installed too, on fastcore 1
-  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e . celery
+  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e '.[dramatiq,process,fast,cron]' celery
 }   # celery without its redis extra: the docs only import it (kombu[redis] wants a newer redis than the oldest pins)
 
 venv .venv newest
