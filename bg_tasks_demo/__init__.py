@@ -10,7 +10,6 @@ __all__ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'Rem
 from .core import Tasks, TaskFn, TaskHandle, TaskContext, TaskCancelled, RemoteTaskError
 import bg_tasks_demo.controls
 from .journal import STATUSES
-import bg_tasks_demo.views
 
 # %% ../nbs/10_quickstart.ipynb #09501496
 _all_ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'RemoteTaskError', 'STATUSES']

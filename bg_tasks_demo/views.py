@@ -13,6 +13,7 @@ from starlette.datastructures import Headers
 from fasthtml.common import *
 from starlette.responses import JSONResponse, Response
 from .journal import STATUSES, FINAL
+from .core import TaskHandle
 
 # %% ../nbs/23_views.ipynb #66c464c9
 INT64_MIN, INT64_MAX = -2**63, 2**63-1
@@ -95,6 +96,8 @@ def handle_badge(h):
     if prefix is None or h.status in FINAL: return Span(badge(h.status, h.progress, h.error), **kw)
     return Span(badge(h.status, h.progress, h.error), hx_ext='sse', sse_connect=f'{prefix}/{h.id}/events',
                 sse_swap='status', sse_close='done', **kw)
+
+TaskHandle.render = handle_badge   # the hook `TaskHandle.__ft__` renders through
 
 # %% ../nbs/23_views.ipynb #627eac30
 def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE messages
@@ -256,10 +259,3 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
     route('/{id}/retry', methods=['post'])(control(tasks.retry))
     route('/{id}/cancel', methods=['post'])(control(tasks.cancel))
     return app
-
-# %% ../nbs/23_views.ipynb #38405bec
-from .core import Tasks
-@patch
-def mount(self:Tasks, app, prefix:str='/tasks', auth=None, sse_src:str=SSE_SRC, render=None):
-    "Add the task view, its controls, its JSON and its live streams to `app` under `prefix`"
-    return mount(self, app, prefix, auth, sse_src, render)

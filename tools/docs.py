@@ -39,9 +39,10 @@ class Renderer(mistune.HTMLRenderer):
 
 md = mistune.create_markdown(renderer=Renderer(escape=False), plugins=['table', 'strikethrough', 'url'])
 
-def clean_md(s: str, host: str) -> str:
+def clean_md(s: str, host: str, up: str = '') -> str:
+    "Markdown for our renderer; `up` leads from the page's folder to the site's root (`../` for guide/)"
     s = re.sub(r'\]\(([^)]*)\)\{[^}]*\}', r'](\1)', s)                # quarto link attributes
-    s = s.replace(host.rstrip('/') + '/', '')                          # doclinks to the doc host -> relative
+    s = s.replace(host.rstrip('/') + '/', up)                          # doclinks to the doc host -> relative
     s = re.sub(r'\]\(([\w./-]+?)\.ipynb(#[^)]*)?\)', lambda m: f'](./{page_name(m.group(1))}{m.group(2) or ""})', s)
     s = re.sub(r'^(:::.*)$', '', s, flags=re.M)                        # quarto callout fences
     return s
@@ -53,16 +54,16 @@ def directives(src: str):
     body = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
     return d, body
 
-def render_output(o, host):
+def render_output(o, host, up=''):
     data = o.get('data', {})
     if o.get('output_type') == 'stream': return f'<pre class="output">{html.escape("".join(o["text"]))}</pre>'
     if 'image/png' in data: return f'<img src="data:image/png;base64,{"".join(data["image/png"]).strip()}">'
-    if 'text/markdown' in data: return md(clean_md(''.join(data['text/markdown']), host))
+    if 'text/markdown' in data: return md(clean_md(''.join(data['text/markdown']), host, up))
     if 'text/html' in data: return ''.join(data['text/html'])
     if 'text/plain' in data: return f'<pre class="output">{html.escape("".join(data["text/plain"]))}</pre>'
     return ''
 
-def render_nb(path: Path, host: str):
+def render_nb(path: Path, host: str, up: str = ''):
     nb = json.loads(path.read_text())
     title, desc, body = None, '', []
     for c in nb['cells']:
@@ -72,13 +73,13 @@ def render_nb(path: Path, host: str):
             title, desc = fm.get('title', title), fm.get('description', '')
             continue
         if c['cell_type'] == 'markdown':
-            body.append(md(clean_md(src, host)))
+            body.append(md(clean_md(src, host, up)))
         elif c['cell_type'] == 'code':
             d, code = directives(src)
             if 'hide' in d or d.get('include') == 'false' or 'default_exp' in d: continue
             if d.get('echo') != 'false' and code:
                 body.append(f'<div class="cell">{highlight(code, PythonLexer(), HtmlFormatter())}</div>')
-            body.extend(render_output(o, host) for o in c.get('outputs', []))
+            body.extend(render_output(o, host, up) for o in c.get('outputs', []))
     return title, desc, '\n'.join(body)
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:0;display:flex;color:#222}
@@ -100,7 +101,7 @@ def build(out: Path) -> list:
     if r.returncode: sys.exit(f'nbdev_proc_nbs failed:\n{r.stderr[:4000]}\n[…]\n{r.stderr[-2000:]}')
     proc = root/'_proc'
     order = flat(yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents'])
-    pages = [(nb, page_name(nb), *render_nb(proc/nb, host)) for nb in order]
+    pages = [(nb, page_name(nb), *render_nb(proc/nb, host, '../' * nb.count('/'))) for nb in order]
     sections = {n: s['section'] for s in yaml.safe_load((root/'nbs'/'sidebar.yml').read_text())['website']['sidebar']['contents']
                 if isinstance(s, dict) for n in flat(s['contents'])}
     if out.exists(): shutil.rmtree(out)

@@ -69,6 +69,8 @@ def main():
             report(check_unchanged(cmd, paths), f'{cmd} (nbdev 2, .venv-nbdev) leaves the tree unchanged')
         report(subprocess.run([sys.executable, str(root/'tools'/'readme.py'), '--check']).returncode == 0, 'README.md matches nbs/index.ipynb')
         report(install_check(), "pip install of bg_tasks_demo changed neither python-fasthtml nor fastcore in the newest stack's venv")
+        report(subprocess.run([sys.executable, str(root/'tools'/'layers.py')]).returncode == 0,
+               'the package in layers: no import circle, nothing outside guide imports it, no engine imported by the package')
         report(extras_check(), 'pip install of bg_tasks_demo with no extras brings no engine, imports none, and names the extra a runner needs')
     t0 = time.time()
     jobs = [(s, f) for s in a.stacks.split() for f in files if s in ONLY.get(f.name, (s, ''))[0]]
