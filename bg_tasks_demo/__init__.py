@@ -8,7 +8,6 @@ __all__ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'Rem
 
 # %% ../nbs/10_quickstart.ipynb #afe3a1bc
 from .core import Tasks, TaskFn, TaskHandle, TaskContext, TaskCancelled, RemoteTaskError
-import bg_tasks_demo.controls
 from .journal import STATUSES
 
 # %% ../nbs/10_quickstart.ipynb #09501496

@@ -53,7 +53,8 @@ class RedisFlags:
 
 # %% ../nbs/24a_broker.ipynb #9be16a01
 def deliver(report, task_id:int, rep:dict, patience:float=600):
-    "Send an outcome, trying again while Redis is unreachable (for up to `patience` seconds): the work is done, its result must not be lost"
+    """Send an outcome, trying again while Redis is unreachable (for up to `patience` seconds): the work is done, its
+    result must not be lost"""
     end, wait = time.monotonic() + patience, 0.5
     while True:
         try: return report.send(task_id, rep)
@@ -66,7 +67,8 @@ def deliver(report, task_id:int, rep:dict, patience:float=600):
 def run_reported(tasks, report, # `report.send(task_id, rep)`: a Dramatiq actor, or Celery's `Reporter`
                  task_id:int, name:str, args:str, attempt:int=1, max_attempts:int=1,
                  flags:RedisFlags=None): # where to learn that the task was asked to stop
-    "On a worker: run the task named `name` of `tasks` once (within its `timeout`, stopped if cancelled), reporting its start, its progress and its outcome, each with `attempt`"
+    """On a worker: run the task named `name` of `tasks` once (within its `timeout`, stopped if cancelled), reporting
+    its start, its progress and its outcome, each with `attempt`"""
     f, last = tasks.registry.get(name), [0.0]
     def progress(done, total=1):
         if time.monotonic() - last[0] >= 0.2 or done >= total:
@@ -135,8 +137,10 @@ async def _step(self:BrokerRunner) -> bool:
         self.last_lease = time.time()
     self._flag_cancelled()
     self.upkeep.step(self.loop, self.wake)   # periodic slots and retention, as every runner
-    ts, running = [], self.journal.running_by_queue()   # a window per queue, not the whole backlog: Redis queues are first in,
-    for q in self.queues or self.journal.queues_due():  # first out, so priorities are kept by sending the most urgent next
+    # a window per queue, not the whole backlog: Redis queues are first in,
+    ts, running = [], self.journal.running_by_queue()
+    # first out, so priorities are kept by sending the most urgent next
+    for q in self.queues or self.journal.queues_due():
         ts += self.journal.claim(min(self.batch, self.window - running.get(q, 0)), queues=[q])
     if not ts: return False
     await self.loop.run_in_executor(self.sender, self._send, ts)

@@ -19,7 +19,8 @@ VISIBILITY, RESTORE_EVERY = 60, 5
 
 def make_celery(url:str, # redis://HOST:PORT/DB
                 visibility_timeout:float=VISIBILITY) -> Celery: # seconds before an unacknowledged message is delivered again
-    "A Celery app on Redis `url` with our rules: JSON only, acknowledged after the task ran; `ValueError` for a URL that is not Redis"
+    """A Celery app on Redis `url` with our rules: JSON only, acknowledged after the task ran; `ValueError` for a URL
+    that is not Redis"""
     if not isinstance(url, str) or not url.startswith(('redis://', 'rediss://')):
         raise ValueError(f'broker URL must start with redis://, got {url!r}')
     app = Celery('bg_tasks_demo', broker=url, set_as_current=False)
@@ -54,7 +55,8 @@ def declare(app:Celery, tasks, url:str):
     reporter, flags = Reporter(url), RedisFlags(url)
     @app.task(name='bg_tasks_demo.run_task', bind=True)
     def run_task(self, task_id:int, name:str, args:str, attempt:int=1, max_attempts:int=1):
-        tag = (getattr(self.request, 'properties', None) or {}).get('delivery_tag')   # kombu's virtual transports put it there
+        # kombu's virtual transports put it there
+        tag = (getattr(self.request, 'properties', None) or {}).get('delivery_tag')
         if tag: running[tag] = task_id
         try: run_reported(tasks, reporter, task_id, name, args, attempt, max_attempts, flags)
         finally: running.pop(tag, None)
@@ -66,7 +68,8 @@ def keep_visible(url:str, every:float=VISIBILITY / 4) -> threading.Thread:
     def renew():
         while True:
             try:
-                if tags := list(running): r.zadd('unacked_index', {t: time.time() for t in tags}, xx=True)   # kombu's Redis layout
+                # kombu's Redis layout
+                if tags := list(running): r.zadd('unacked_index', {t: time.time() for t in tags}, xx=True)
             except Exception as e: log.warning('could not renew running messages: %s', e)
             time.sleep(every)
     th = threading.Thread(target=renew, name='bg-visible', daemon=True); th.start()

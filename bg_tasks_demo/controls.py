@@ -6,10 +6,10 @@
 __all__ = ['Schedule', 'Upkeep']
 
 # %% ../nbs/21a_controls.ipynb #ce18125c
-import asyncio, datetime, inspect, json, math, time
+import asyncio, datetime, json, math, time
 from fastcore.utils import patch
 from .journal import Journal, FINAL
-from .core import Tasks, log, describe, seconds
+from .execution import log, describe, seconds
 
 # %% ../nbs/21a_controls.ipynb #0baa1709
 def _croniter():
@@ -52,20 +52,6 @@ def take_slot(self:Journal, name:str, # the schedule's (and its task's) name
         self.db.execute('update bg_periodic set slot=? where name=?', [slot, name])
         return add() if add else None
 
-# %% ../nbs/21a_controls.ipynb #baf10a45
-@patch
-def periodic(self:Tasks, fn=None, *, every:float=None, # seconds between slots
-             cron:str=None, # or: a cron expression, in local time (`'*/5 * * * *'`)
-             name:str=None, **task_kw): # as for `@tasks.task`
-    "Decorator: register `fn` as a task that runs once per slot of its schedule, in whichever process takes the slot first"
-    if fn is None: return lambda f: self.periodic(f, every=every, cron=cron, name=name, **task_kw)
-    sched = Schedule(every, cron)
-    own = [p for p in inspect.signature(fn).parameters if p not in ('ctx', 'slot')]
-    if own: raise TypeError(f'a periodic task takes no arguments but ctx and slot; {fn.__name__} takes {", ".join(own)}')
-    f = self.task(fn, name=name, **task_kw)
-    self.schedules[f.name] = sched
-    return f
-
 # %% ../nbs/21a_controls.ipynb #28641b50
 @patch
 def prune(self:Journal, before:float, # finished before this time
@@ -77,7 +63,7 @@ def prune(self:Journal, before:float, # finished before this time
 # %% ../nbs/21a_controls.ipynb #0b4842fa
 class Upkeep:
     "A runner's chores: turn periodic slots into tasks, and prune finished tasks past the retention"
-    def __init__(self, tasks:Tasks, prune_every:float=60, # look for tasks to prune this often (seconds)
+    def __init__(self, tasks, prune_every:float=60, # look for tasks to prune this often (seconds)
                  prune_ms:float=10, # aim for batches this long, so nobody waits longer for the write lock
                  pause:float=0.02): # rest between batches
         self.tasks, self.prune_every, self.prune_ms, self.pause = tasks, prune_every, prune_ms, pause

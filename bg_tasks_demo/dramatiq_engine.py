@@ -36,7 +36,8 @@ def keep_alive(broker, every:float=None) -> threading.Thread:
 def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
             on_report=None): # `on_report(task_id, report)`, where reports are consumed
     "Declare `run_task` and `report` on `broker`"
-    flags = RedisFlags(client=broker.client) if tasks is not None and hasattr(broker, 'client') else None   # the stub broker has none
+    # the stub broker has none
+    flags = RedisFlags(client=broker.client) if tasks is not None and hasattr(broker, 'client') else None
     def run_task(task_id:int, name:str, args:str, attempt:int=1, max_attempts:int=1):
         if tasks is None: raise RuntimeError('tasks are run by bg_worker, not by the app')
         run_reported(tasks, report, task_id, name, args, attempt, max_attempts, flags)
@@ -44,7 +45,8 @@ def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
         if on_report is None: raise RuntimeError('reports are consumed by the app, not by workers')
         on_report(task_id, rep)
     run = dramatiq.actor(run_task, actor_name='run_task', queue_name=TASK_QUEUE, max_retries=0, broker=broker,
-                         time_limit=30 * 86400 * 1000)   # ours apply (`@tasks.task(timeout=)`): Dramatiq's default of 10 minutes
+                         # ours apply (`@tasks.task(timeout=)`): Dramatiq's default of 10 minutes
+                         time_limit=30 * 86400 * 1000)
                                                         # interrupts a task with an exception that bypasses its report
     report = dramatiq.actor(report_fn, actor_name='report', queue_name=RESULT_QUEUE, max_retries=20,
                             min_backoff=200, max_backoff=5000, broker=broker)
@@ -69,7 +71,8 @@ class DramatiqRunner(BrokerRunner):
 # %% ../nbs/25_dramatiq.ipynb #3fd031f3
 def exec_workers(app:str, broker_url:str, processes:int=1, threads:int=8, path:str='.', heartbeat_ms:int=HEARTBEAT_MS, maintenance:int=MAINTENANCE,
                  queues:list=('default',)): # our queues this worker serves
-    "Become Dramatiq's command line, running `processes` worker processes of `threads` threads for app `app` (`module:attr`)"
+    """Become Dramatiq's command line, running `processes` worker processes of `threads` threads for app `app`
+    (`module:attr`)"""
     env = dict(os.environ, BG_APP=app, BG_BROKER_URL=broker_url, BG_HEARTBEAT_MS=str(heartbeat_ms), BG_MAINTENANCE=str(maintenance), BG_QUEUES=','.join(queues))
     os.execve(sys.executable, [sys.executable, '-m', 'dramatiq', 'bg_tasks_demo.worker', '--path', os.path.abspath(path),
                                '--processes', str(processes), '--threads', str(threads), '--queues', *map(broker_queue, queues)], env)

@@ -30,7 +30,8 @@ if aiohttp is not None:
 def shared_client(max_connections:int=1000, # connections open at once, at most (the runner's concurrency)
                   timeout:float=10, # seconds, for each of connect, read and pool waits
                   fast:bool=None) -> httpx.AsyncClient: # aiohttp's pool (default: when the `fast` extra is installed)
-    "The runner's one `AsyncClient`: httpx's API on aiohttp's pool of `max_connections` (else httpx's own), explicit timeouts"
+    """The runner's one `AsyncClient`: httpx's API on aiohttp's pool of `max_connections` (else httpx's own), explicit
+    timeouts"""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     if fast is None: fast = aiohttp is not None
     if not fast: return httpx.AsyncClient(timeout=timeout, limits=limits)

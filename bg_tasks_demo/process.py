@@ -28,7 +28,8 @@ def run_in_child(import_path:str, db:str, t:dict) -> dict:
     return outcome(f, json.loads(t['args']), TaskContext(t['id'], t['name'], t['attempts'], t['max_attempts'], progress))
 
 class ProcessRunner(InlineRunner):
-    "The inline runner, but task functions run in a pool of `processes` worker processes, each attempt within a time limit"
+    """The inline runner, but task functions run in a pool of `processes` worker processes, each attempt within a time
+    limit"""
     def __init__(self, tasks, processes:int=None, # pool size (default: one per core)
                  task_timeout:float=600, # seconds an attempt may hold a pool process, unless the task sets `timeout=`
                  max_lost:int=3, # a task whose worker dies this many times in a row fails (it is probably the cause)
@@ -68,7 +69,8 @@ class ProcessRunner(InlineRunner):
         return out['result']
 
     def _renew(self, pool, e):
-        "Replace a broken pool (once, whichever task noticed first); the old one is stopped and joined in the background"
+        """Replace a broken pool (once, whichever task noticed first); the old one is stopped and joined in the
+        background"""
         if self.ppool is not pool or self.stopping: return
         log.warning('process pool broken (%s): starting a new one', e)
         self.ppool = self._pool()

@@ -9,7 +9,7 @@ __all__ = ['InlineRunner']
 import asyncio, json, os, socket, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
-from .core import TaskContext, TaskCancelled, Requeue, call, describe, backoff, time_limit, log
+from .execution import TaskContext, TaskCancelled, Requeue, call, describe, backoff, time_limit, log
 from .controls import Upkeep
 from .httpclient import shared_client
 from .journal import Watch

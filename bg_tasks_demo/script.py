@@ -14,7 +14,8 @@ def _flags(name:str) -> list:
     return list(dict.fromkeys([f'--{name}', f'--{name.replace("_", "-")}']))
 
 def parser(f) -> argparse.ArgumentParser:
-    "An `ArgumentParser` for `f`'s parameters: each a flag spelled with `_` and with `-`, typed, with its docment as help"
+    """An `ArgumentParser` for `f`'s parameters: each a flag spelled with `_` and with `-`, typed, with its docment as
+    help"""
     p = argparse.ArgumentParser(prog=f.__name__, description=f.__doc__)
     for k, d in docments(f, full=True, returns=False).items():
         default, anno = d['default'], d['anno']

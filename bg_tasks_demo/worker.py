@@ -18,5 +18,6 @@ broker = make_broker(os.environ.get('BG_BROKER_URL', 'redis://127.0.0.1:6379/0')
                      int(os.environ.get('BG_HEARTBEAT_MS') or 0) or None, int(os.environ.get('BG_MAINTENANCE') or 0) or None)
 dramatiq.set_broker(broker)
 run_task, report = declare(broker, tasks=tasks)
-for q in (os.environ.get('BG_QUEUES') or 'default').split(','): broker.declare_queue(broker_queue(q))   # `bg_worker --queues`
+# `bg_worker --queues`
+for q in (os.environ.get('BG_QUEUES') or 'default').split(','): broker.declare_queue(broker_queue(q))
 keep_alive(broker)   # the heartbeat, even while every thread runs a long task (`25_dramatiq`)

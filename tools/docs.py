@@ -117,7 +117,7 @@ def build(out: Path) -> list:
         (out/name).parent.mkdir(parents=True, exist_ok=True)
         doc = (f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)} – {c["title"]}</title>'
                f'<style>{STYLE}\n{css}</style></head><body><nav><strong>{c["title"]}</strong>{nav}</nav>'
-               f'<main><h1 id="title">{html.escape(title or nb)}</h1><div class="description">{md(desc)}</div>{body}</main></body></html>')
+               f'<main><h1 id="title">{html.escape(title or nb)}</h1><div class="description">{md(clean_md(desc, host, "../" * nb.count("/")))}</div>{body}</main></body></html>')
         (out/name).write_text(doc)
     for d in ('bench', 'images'):
         if (root/'nbs'/d).exists(): shutil.copytree(root/'nbs'/d, out/d)

@@ -26,7 +26,8 @@ def store_result(db, task_id:int, result:dict):
 def register(tasks:Tasks) -> Tasks:
     "Register the guide's task functions on `tasks`"
     for f in (atask_submit, task_submit): tasks.task(f, on_success=store_result)
-    tasks.task(counter, timeout=120)          # the guide's counter sleeps i*pause after each i: bounded, and stopped if it overruns
+    # the guide's counter sleeps i*pause after each i: bounded, and stopped if it overruns
+    tasks.task(counter, timeout=120)
     for f in (count_primes, send_welcome_email, send_admin_notification): tasks.task(f)
     return tasks
 
@@ -38,7 +39,8 @@ tasks = demo_tasks(os.environ.get('BG_DB', 'bg_tasks.db'))
 
 # %% ../../nbs/guide/08_demo.ipynb #eb550cab
 def demo_app(tasks:Tasks, **app_kw):
-    "`fast_app` for the examples: runner in the lifespan, task view at `/tasks`, only the assets served, cross-site writes refused"
+    """`fast_app` for the examples: runner in the lifespan, task view at `/tasks`, only the assets served, cross-site
+    writes refused"""
     app, rt = fast_app(lifespan=tasks.lifespan, **app_kw)
     serve_assets(app, app_kw.get('static_path'))
     app.add_middleware(CrossSiteGuard)
