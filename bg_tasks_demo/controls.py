@@ -37,29 +37,6 @@ class Schedule:
         if self.every: return self.slot(now) + self.every
         return _croniter()(self.cron, self._local(now)).get_next(float)
 
-# %% ../nbs/21a_controls.ipynb #6c5868c0
-@patch
-def take_slot(self:Journal, name:str, # the schedule's (and its task's) name
-              slot:float, # the slot's start
-              add=None # `add()`: adds the slot's task, called in the same transaction; its row
-             ) -> dict|None:
-    "Take `slot` of schedule `name` if no process took it or a later one; the task `add` made, or `None`"
-    with self, self.immediate():
-        row = self.db.q('select slot from bg_periodic where name=?', [name])
-        if not row:
-            self.db.execute('insert into bg_periodic values (?, ?)', [name, slot]); return None   # new: from the next slot on
-        if row[0]['slot'] >= slot: return None
-        self.db.execute('update bg_periodic set slot=? where name=?', [slot, name])
-        return add() if add else None
-
-# %% ../nbs/21a_controls.ipynb #28641b50
-@patch
-def prune(self:Journal, before:float, # finished before this time
-          limit:int=500) -> int:
-    "Delete up to `limit` finished tasks that finished before `before`, oldest first; how many"
-    return self.execute(f"delete from bg_task where id in (select id from bg_task where status in {FINAL} "
-                        "and finished_at < ? order by finished_at limit ?)", [before, limit])
-
 # %% ../nbs/21a_controls.ipynb #0b4842fa
 class Upkeep:
     "A runner's chores: turn periodic slots into tasks, and prune finished tasks past the retention"

@@ -10,7 +10,7 @@ __all__ = ['OPTIONS', 'RUNNERS', 'EXTRAS', 'VIEW', 'options', 'TaskFn', 'TaskHan
 import asyncio, datetime, functools, importlib, importlib.util, inspect, json, math, re, signal, sys, threading, time
 from pathlib import Path
 from fastcore.utils import patch
-from .journal import Journal, Watch, STATUSES, FINAL
+from .journal import Journal, Watch, STATUSES, FINAL, BaseJournal
 from .execution import (log, TaskCancelled, Requeue, RemoteTaskError, is_transient, describe, backoff,
     TaskContext, call, call_sync, time_limit, run_here, outcome, seconds)
 from .controls import Schedule
@@ -169,7 +169,7 @@ class Events:
             while self.subs and not self.closed:
                 try:
                     j = self.journal()
-                    w = w or Watch(j)
+                    w = w or j.watch()
                     if w.changed():
                         while (rows := j.changes(self.seen)):
                             for t in rows: self._put(task_event(t))
@@ -234,21 +234,23 @@ class Tasks:
                  broker_url:str=None, # the broker, for `runner='dramatiq'` or `'celery'` (`redis://…`); ignored by the others
                  import_path:str=None, # where workers import this object from (`myapp:tasks`); found if not given
                  retention:float=7*86400, # finished tasks older than this many seconds are pruned in the background (`None`: kept)
+                 journal=None, # any `BaseJournal` to use instead of a `SqliteJournal` on `db`
                  **runner_kw): # passed to the runner (`concurrency`, `threads`, `processes`, `grace`, `retry_base`, ...)
         self.runner_cls = runner_class(runner)
         needs_broker = getattr(self.runner_cls, 'needs_broker', False)
         if needs_broker and not broker_url: raise ValueError(f"runner={runner!r} needs broker_url='redis://…'")
         if retention is not None: seconds(retention, 'retention', finite=False, extra=', or None to keep every task')
         name = runner if isinstance(runner, str) else f'{runner.__module__}:{runner.__qualname__}'
-        self.path, self.runner_name, self.retries, self._import_path, self.runner_kw = str(db), name, retries, import_path, runner_kw
+        self.path = str(getattr(journal, 'path', None) or db)
+        self.runner_name, self.retries, self._import_path, self.runner_kw = name, retries, import_path, runner_kw
         self.retention, self.schedules = retention, {}   # `@tasks.periodic` fills `schedules` (`21a_controls`)
         if needs_broker: self.runner_kw['broker_url'] = broker_url
-        self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(lambda: self.journal), None, None, None
+        self.registry, self.events, self._journal, self.runner, self.prefix = {}, Events(lambda: self.journal), journal, None, None
         self._apps, self._restore = 0, None   # apps whose lifespan is running; how to undo the shutdown-signal chain
 
     def __repr__(self): return f'Tasks({self.path!r}, runner={self.runner_name!r})'
     @property
-    def journal(self) -> Journal:
+    def journal(self) -> BaseJournal:
         if self._journal is None: self._journal = Journal(self.path)
         return self._journal
 

@@ -79,9 +79,9 @@ async def _loop(self:InlineRunner):
 @patch
 async def _watch(self:InlineRunner):
     "Wake the loop on any commit to the journal by any process (another web process's enqueue or cancel)"
-    if self.journal.path == ':memory:': return
+    if not self.journal.shared: return   # nobody else can write to it: nothing to hear
     every = self.watch_every
-    w = Watch(self.journal)
+    w = self.journal.watch()
     try:
         while not self.stopping:
             try:

@@ -54,7 +54,8 @@ class WorkerRunner:
                 '--nice', str(self.nice), '--parent', str(os.getpid()), '--runner_kw', json.dumps(self.kw)]
 
     async def start(self):
-        if self.journal.path == ':memory:': raise ValueError("runner='worker' needs a journal file that another process can open, not ':memory:'")
+        if not self.journal.shared:
+            raise ValueError("runner='worker' needs a journal that another process can open (a file, not ':memory:')")
         self.cmd = self.command()   # fails here, with a message, if the worker could not import the app
         self.env = dict(os.environ, PYTHONPATH=os.pathsep.join([p or os.getcwd() for p in sys.path]))
         self.main = asyncio.create_task(self._supervise())
