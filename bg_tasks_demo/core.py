@@ -10,7 +10,7 @@ __all__ = ['OPTIONS', 'RUNNERS', 'EXTRAS', 'VIEW', 'options', 'TaskFn', 'TaskHan
 import asyncio, datetime, functools, importlib, importlib.util, inspect, json, math, re, signal, sys, threading, time
 from pathlib import Path
 from fastcore.utils import patch
-from .journal import Journal, Watch, STATUSES, FINAL, BaseJournal
+from .journal import Journal, STATUSES, FINAL, BaseJournal
 from .execution import (log, TaskCancelled, Requeue, RemoteTaskError, is_transient, describe, backoff,
     TaskContext, call, call_sync, time_limit, run_here, outcome, seconds)
 from .controls import Schedule
