@@ -10,7 +10,7 @@ __all__ = ['TASK_QUEUE', 'RESULT_QUEUE', 'broker_queue', 'app_queues', 'redis_ur
 import asyncio, json, time
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
-from .core import TaskContext, outcome, log
+from .execution import TaskContext, outcome, log, backoff
 from .runner import InlineRunner
 
 # %% ../nbs/24a_broker.ipynb #242026c1
@@ -55,13 +55,14 @@ class RedisFlags:
 def deliver(report, task_id:int, rep:dict, patience:float=600):
     """Send an outcome, trying again while Redis is unreachable (for up to `patience` seconds): the work is done, its
     result must not be lost"""
-    end, wait = time.monotonic() + patience, 0.5
+    end, tries = time.monotonic() + patience, 0
     while True:
         try: return report.send(task_id, rep)
         except Exception as e:
             if time.monotonic() > end: raise
-            log.warning('task %s: could not send its outcome (%s); trying again in %.0fs', task_id, e, wait)
-            time.sleep(wait); wait = min(wait * 2, 10)
+            tries += 1; wait = backoff(tries, 0.5, 10)
+            log.warning('task %s: could not send its outcome (%s); trying again in %.1fs', task_id, e, wait)
+            time.sleep(wait)
 
 # %% ../nbs/24a_broker.ipynb #38947c0f
 def run_reported(tasks, report, # `report.send(task_id, rep)`: a Dramatiq actor, or Celery's `Reporter`

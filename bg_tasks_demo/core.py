@@ -180,7 +180,7 @@ class Events:
                     failures += 1
                     if w is not None: w.close(); w = None   # the next look reads everything since `seen` again
                     log.error('the live view could not read the journal (%d in a row): %s', failures, describe(e))
-                    await asyncio.sleep(min(5, 0.1 * 2 ** failures)); continue
+                    await asyncio.sleep(backoff(failures, 0.2, 5)); continue
                 await asyncio.sleep(self.every)
         finally:
             if w is not None: w.close()

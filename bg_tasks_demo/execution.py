@@ -53,7 +53,7 @@ def backoff(attempt:int, # the attempt that just failed, from 1
             cap:float=30, # longest wait
             rnd=random) -> float:
     "Seconds to wait before the next attempt"
-    d = min(cap, base * 2 ** (attempt - 1))
+    d = min(cap, base * 2 ** min(attempt - 1, 60))   # the exponent capped: no overflow however long it fails
     return d/2 + rnd.random() * d/2
 
 # %% ../nbs/21b_execution.ipynb #712c433f

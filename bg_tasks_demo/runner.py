@@ -67,7 +67,7 @@ async def _loop(self:InlineRunner):
             failures += 1
             self.failing_since = self.failing_since or time.time()
             self.problem = f'{describe(e)} (failing since {time.strftime("%H:%M:%S", time.localtime(self.failing_since))})'
-            wait = min(30, 0.25 * 2 ** min(failures - 1, 7))
+            wait = backoff(failures, 0.25, 30)
             log.error('runner step failed (%d in a row), trying again in %.1fs: %s', failures, wait, describe(e))
             await asyncio.sleep(wait)
             continue

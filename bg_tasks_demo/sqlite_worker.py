@@ -10,7 +10,7 @@ import asyncio, json, logging, os, signal, sys, time
 from pathlib import Path
 from fastcore.utils import patch
 from .script import command
-from .core import Tasks, load, log, _QUEUE
+from .core import Tasks, load, log, backoff, _QUEUE
 from .runner import InlineRunner
 
 # %% ../nbs/22a_sqlite_worker.ipynb #a2200009
@@ -80,7 +80,7 @@ async def _supervise(self:WorkerRunner):
         except Exception as e: why = f'cannot start the worker process: {type(e).__name__}: {e}'
         if self.stopping: return
         failures = 1 if time.monotonic() - began > 60 else failures + 1
-        wait = min(self.restart_cap, 0.5 * 2 ** (failures - 1))
+        wait = backoff(failures, 0.5, self.restart_cap)
         self.problem = f'{why}; starting another in {wait:.1f}s'
         log.error('%s', self.problem)
         await asyncio.sleep(wait)
