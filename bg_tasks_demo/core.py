@@ -315,10 +315,8 @@ def stats(self:Tasks) -> dict:
 @patch
 def health(self:Tasks) -> dict:
     "Whether the runner is doing its work: `ok`, and the `problem` when it is not"
-    r = self.runner
-    if r is None or getattr(r, 'main', None) is None: return dict(ok=False, runner=self.runner_name, problem='no runner started (the app\'s lifespan starts it)')
-    if r.main.done() and not r.stopping: return dict(ok=False, runner=self.runner_name, problem='the runner stopped unexpectedly')
-    return dict(ok=r.problem is None, runner=self.runner_name, problem=r.problem)
+    h = self.runner.health() if self.runner else dict(ok=False, problem="no runner started (the app's lifespan starts it)")
+    return dict(ok=h['ok'], runner=self.runner_name, problem=h['problem'])
 
 # %% ../nbs/21_core.ipynb #7433adaf
 @patch

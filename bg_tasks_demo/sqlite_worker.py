@@ -11,7 +11,7 @@ from pathlib import Path
 from fastcore.utils import patch
 from .script import command
 from .core import Tasks, load, log, backoff, _QUEUE
-from .runner import InlineRunner
+from .runner import InlineRunner, Runner
 
 # %% ../nbs/22a_sqlite_worker.ipynb #a2200009
 RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout', 'grace', 'poll', 'lease', 'batch_wait', 'queues')
@@ -35,7 +35,7 @@ async def work(tasks:Tasks, parent:int=None, # stop when this process (the app t
         await r.stop()
 
 # %% ../nbs/22a_sqlite_worker.ipynb #a2200011
-class WorkerRunner:
+class WorkerRunner(Runner):
     "`runner='worker'`: tasks run in a worker process on the same journal, which this runner starts, watches and stops"
     def __init__(self, tasks, nice:int=10, # how much lower the worker's CPU priority is than the app's (0-19)
                  restart_cap:float=30, # longest wait before starting a worker again after it died
