@@ -14,7 +14,7 @@ from .controls import Upkeep
 from .httpclient import shared_client
 from .journal import Watch
 
-# %% ../nbs/22_runner.ipynb #c1eb4161
+# %% ../nbs/22_runner.ipynb #7b2daea7
 class Runner:
     "What `Tasks` asks of a runner; the flags say what it needs and does"
     needs_broker = False      # `Tasks(..., broker_url=)` is required
