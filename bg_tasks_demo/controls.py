@@ -62,7 +62,7 @@ class Upkeep:
     def _take(self, name:str, slot:float):
         f, j = self.tasks.registry[name], self.tasks.journal
         args = {'slot': slot} if 'slot' in f.sig.parameters else {}
-        def add(): return j.add(f.name, json.dumps(args), f.max_attempts, key=f'periodic:{name}:{slot:.0f}', priority=f.priority, queue=f.queue)
+        def add(): return j.add(f.name, args, f.max_attempts, key=f'periodic:{name}:{slot:.0f}', priority=f.priority, queue=f.queue)
         try:
             if (t := j.take_slot(name, slot, add)): log.info('periodic %s: slot %s is task %s', name, time.strftime('%H:%M:%S', time.localtime(slot)), t['id'])
         except Exception: self.seen.pop(name, None); raise   # try this slot again next round

@@ -16,17 +16,18 @@ from .execution import (log, TaskCancelled, Requeue, RemoteTaskError, is_transie
 from .controls import Schedule
 
 # %% ../nbs/21_core.ipynb #836e7070
-def _json_args(name:str, sig:inspect.Signature, args:tuple, kwargs:dict) -> str:
-    "The call's arguments as a JSON object, or `TypeError` naming the argument that cannot be one"
-    try: bound = sig.bind(*args, **kwargs)
+def _bound(name:str, sig:inspect.Signature, args:tuple, kwargs:dict) -> dict:
+    "The call's arguments by name, or `TypeError` if the task does not take them"
+    try: return sig.bind(*args, **kwargs).arguments
     except TypeError as e: raise TypeError(f'task {name!r}: {e}') from None
-    try: return json.dumps(bound.arguments, allow_nan=False)
-    except (TypeError, ValueError): pass   # find which argument, for the message (enqueue is a hot path: only on failure)
-    for k, v in bound.arguments.items():
+
+def _not_json(name:str, args:dict) -> TypeError|None:
+    "The error naming the argument JSON cannot hold, if any (looked for after the journal refused them: enqueue is hot)"
+    for k, v in args.items():
         try: json.dumps(v, allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f'task {name!r}: argument {k!r} is not JSON-serialisable ({e})') from None
-    raise TypeError(f'task {name!r}: its arguments are not JSON-serialisable together')
+        except (TypeError, ValueError) as e: return TypeError(f'task {name!r}: argument {k!r} is not JSON-serialisable ({e})')
+    try: json.dumps(args, allow_nan=False)
+    except (TypeError, ValueError): return TypeError(f'task {name!r}: its arguments are not JSON-serialisable together')
 
 OPTIONS = ('delay', 'run_after', 'key', 'priority', 'queue')   # what `enqueue` takes besides the task's own arguments
 _QUEUE = re.compile(r'[A-Za-z0-9_-]{1,64}')   # no dots: Dramatiq names its delay queues QUEUE.DQ
@@ -95,7 +96,7 @@ class _Bound:
     def __init__(self, f, opts): self.f, self.opts = f, opts
     def enqueue(self, *args, **kwargs):
         f = self.f
-        return f.tasks._enqueue(f, _json_args(f.name, f.sig, args, kwargs), **self.opts)
+        return f.tasks._enqueue(f, _bound(f.name, f.sig, args, kwargs), **self.opts)
 
 # %% ../nbs/21_core.ipynb #aa8763fb
 class TaskHandle:
@@ -110,9 +111,9 @@ class TaskHandle:
     @property
     def result(self):
         "The task's return value (decoded from JSON), once it succeeded"
-        return None if self.row['result'] is None else json.loads(self.row['result'])
+        return self.row['result']
     @property
-    def args(self) -> dict: return json.loads(self.row['args'])
+    def args(self) -> dict: return self.row['args']
     @property
     def done(self) -> bool: return self.status in FINAL
     def refresh(self):
@@ -140,7 +141,7 @@ def task_event(t:dict) -> dict:
     "The event for task row `t`: what a live view needs to show it"
     return dict(id=t['id'], name=t['name'], status=t['status'], attempts=t['attempts'], max_attempts=t['max_attempts'],
                 progress=t['progress'], error=t['error'], run_after=t['run_after'], at=t['finished_at'], seq=t['seq'], cancelling=bool(t['cancel']),
-                result=None if t['result'] is None else json.loads(t['result']))
+                result=t['result'])
 
 class Events:
     "Every change to the journal, by any process, as events for subscribers on this loop; `close` ends every stream"
@@ -198,9 +199,9 @@ class Events:
     def reopen(self): self.closed = False
 
 # %% ../nbs/21_core.ipynb #87b84ad7
-RUNNERS = {'inline': 'bg_tasks_demo.runner:InlineRunner', 'worker': 'bg_tasks_demo.sqlite_worker:WorkerRunner',
-           'process': 'bg_tasks_demo.process:ProcessRunner',
-           'dramatiq': 'bg_tasks_demo.dramatiq_engine:DramatiqRunner', 'celery': 'bg_tasks_demo.celery_engine:CeleryRunner',
+RUNNERS = {'inline': 'bg_tasks_demo.runners.inline:InlineRunner', 'worker': 'bg_tasks_demo.runners.worker:WorkerRunner',
+           'process': 'bg_tasks_demo.runners.process:ProcessRunner',
+           'dramatiq': 'bg_tasks_demo.runners.dramatiq:DramatiqRunner', 'celery': 'bg_tasks_demo.runners.celery:CeleryRunner',
            'immediate': 'bg_tasks_demo.testing:ImmediateRunner'}
 # a runner's extra of this package, and the modules it brings
 EXTRAS = {'process': ('process', ('pebble',)), 'dramatiq': ('dramatiq', ('dramatiq', 'redis')),
@@ -272,8 +273,9 @@ class Tasks:
 
 # %% ../nbs/21_core.ipynb #113d621c
 @patch
-def _enqueue(self:Tasks, f:TaskFn, args:str, **opts) -> TaskHandle:
-    row = self.journal.add(f.name, args, f.max_attempts, **opts)
+def _enqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
+    try: row = self.journal.add(f.name, args, f.max_attempts, **opts)
+    except (TypeError, ValueError) as e: raise (_not_json(f.name, args) or e) from None
     h = TaskHandle(self, row)
     r = self.runner or (self.make_runner() if getattr(self.runner_cls, 'runs_in_enqueue', False) else None)
     if r is not None: r.enqueued(h)

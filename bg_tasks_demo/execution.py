@@ -73,6 +73,10 @@ class TaskContext:
                  cancelled=None): # `cancelled()`: has someone asked this task to stop? Filled in by the runner
         self.id, self.name, self.attempt, self.max_attempts, self._report, self.http = id, name, attempt, max_attempts, report, http
         self._cancelled = cancelled
+    @classmethod
+    def of(cls, t:dict, report=None, http:httpx.AsyncClient=None, cancelled=None):
+        "The context for an attempt of task row `t` (its `id`, `name`, `attempts`, `max_attempts`): how every runner builds one"
+        return cls(t['id'], t['name'], t['attempts'], t['max_attempts'], report, http, cancelled)
     def progress(self, done:float, total:float=1):
         "Report that `done` of `total` is done; the task view shows it as a bar"
         if self._report is not None: self._report(done, total)

@@ -17,7 +17,7 @@ from .dashboard import guide_dashboard
 from .assets import front_kw, serve_assets
 from ..views import CrossSiteGuard
 from .demo import demo_tasks, demo_dashboard, demo_counter, demo_signup
-from ..broker import redis_url
+from ..runners.broker import redis_url
 
 # %% ../../nbs/guide/09_cli.ipynb #839576bd
 class _Server(uvicorn.Server):
