@@ -30,7 +30,8 @@ def _journal_file(obj:Tasks, db:str, path:str) -> str:
     "The file a worker opens: `db`, else the app's journal, a relative name being the app's (in `path`), not ours"
     if db: return SqliteJournal.file_of(db)
     if obj._journal is not None and not isinstance(obj._journal, SqliteJournal):
-        _usage(f"the app's journal is a {type(obj._journal).__name__}: --engine sqlite runs SQLite journals; pass --db FILE")
+        _usage(f"the app's journal is a {type(obj._journal).__name__}: --engine sqlite runs SQLite journals; "
+               "pass --db FILE")
     file = SqliteJournal.file_of(obj.path, path)
     if file is None: _usage(f"the app's journal is {obj.path!r}, which no other process can open: pass --db FILE")
     return file
@@ -92,7 +93,8 @@ def _checked(engine, processes, threads, nice, broker_url, runner_kw, queues) ->
 # %% ../nbs/26a_bg_worker.ipynb #56a092b4
 @command
 def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
-              engine:str=None, # `sqlite` (the journal's file), `dramatiq` or `celery`; default: what the app's `Tasks` says
+              # `sqlite` (the journal's file), `dramatiq` or `celery`; default: what the app's `Tasks` says
+              engine:str=None,
               path:str='.', # directory to import the app from
               db:str=None, # sqlite: the journal's file (default: the one the app's `Tasks` names, relative to --path)
               concurrency:int=None, # sqlite: tasks in flight at most (default 1000)
@@ -101,18 +103,22 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               nice:int=10, # sqlite: how much lower this worker's CPU priority is (0-19)
               parent:int=None, # sqlite: stop when this process is gone (set by `runner='worker'`)
               runner_kw:str=None, # sqlite: more runner settings, as a JSON object (set by `runner='worker'`)
-              # run only tasks of these queues, comma-separated (sqlite default: all; brokers: those the app's tasks name)
+              # run only tasks of these queues, comma-separated
+              # (sqlite default: all; brokers: those the app's tasks name)
               queues:str=None,
-              broker_url:str=None, # dramatiq, celery: the Redis the app sends tasks to (default: the app's `broker_url`)
+              # dramatiq, celery: the Redis the app sends tasks to (default: the app's `broker_url`)
+              broker_url:str=None,
               processes:int=1, # dramatiq: worker processes
               heartbeat_ms:int=30_000, # dramatiq: a worker silent this long is dead and its tasks go to others
               maintenance:int=1_000_000): # dramatiq: how many commands in a million look for dead workers
     "Run an app's background tasks: from its SQLite journal, or from Dramatiq's or Celery's Redis queue"
     kw, qs = _checked(engine, processes, threads, nice, broker_url, runner_kw, queues)
     obj = _load_app(app, path)
-    engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq', 'celery') else 'dramatiq' if broker_url else 'sqlite')
+    engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq',
+                                                               'celery') else 'dramatiq' if broker_url else 'sqlite')
     if engine == 'celery': run_celery(obj, app, path, broker_url, threads, qs)
     if engine == 'dramatiq': run_dramatiq(obj, app, path, broker_url, processes, threads, heartbeat_ms, maintenance, qs)
-    if processes != 1: _usage('--processes is for the dramatiq engine; for more sqlite workers, start more bg_worker commands')
+    if processes != 1:
+        _usage('--processes is for the dramatiq engine; for more sqlite workers, start more bg_worker commands')
     given = dict(concurrency=concurrency, threads=threads, grace=grace, queues=qs)
     run_sqlite(obj, path, db, nice, parent, {**kw, **{k: v for k, v in given.items() if v is not None}})

@@ -15,23 +15,27 @@ from .execution import log, describe, seconds
 def _croniter():
     "croniter's class: an extra of ours, imported when a schedule first needs it"
     try: from croniter import croniter
-    except ImportError: raise ImportError("cron= needs croniter, not installed: pip install 'bg_tasks_demo[cron]'") from None
+    except ImportError:
+        raise ImportError("cron= needs croniter, not installed: pip install 'bg_tasks_demo[cron]'") from None
     return croniter
 
 class Schedule:
     "When a periodic task is due: `every` seconds, or at the times a cron expression matches (local time)"
     def __init__(self, every:float=None, cron:str=None):
-        if (every is None) == (cron is None): raise TypeError('pass every=SECONDS or cron="MIN HOUR DOM MON DOW", not both or neither')
+        if (every is None) == (cron is None):
+            raise TypeError('pass every=SECONDS or cron="MIN HOUR DOM MON DOW", not both or neither')
         if every is not None: seconds(every, 'every')
         if cron is not None and (not isinstance(cron, str) or not _croniter().is_valid(cron)):
-            raise ValueError(f'not a cron expression: {cron!r} (five fields: minute hour day-of-month month day-of-week)')
+            raise ValueError(f'not a cron expression: {cron!r} '
+                             '(five fields: minute hour day-of-month month day-of-week)')
         self.every, self.cron = every, cron
     def __repr__(self): return f'Schedule(every={self.every})' if self.every else f'Schedule(cron={self.cron!r})'
     def _local(self, t): return datetime.datetime.fromtimestamp(t).astimezone()
     def slot(self, now:float) -> float:
         "The start of the slot that `now` is in"
         if self.every: return math.floor(now / self.every) * self.every
-        return _croniter()(self.cron, self._local(now + 1e-6)).get_prev(float)   # a start exactly at `now` is its own slot
+        # a start exactly at `now` is its own slot
+        return _croniter()(self.cron, self._local(now + 1e-6)).get_prev(float)
     def next(self, now:float) -> float:
         "The start of the next slot after `now`"
         if self.every: return self.slot(now) + self.every
@@ -55,16 +59,21 @@ class Upkeep:
             nxt = sched.next(now)
             if loop is not None and wake is not None and self.wake_at.get(name) != nxt:
                 self.wake_at[name] = nxt; loop.call_later(max(0, nxt - now), wake.set)
-        if self.tasks.retention and loop is not None and now >= self.next_prune and (self.pruner is None or self.pruner.done()):
+        idle = self.pruner is None or self.pruner.done()
+        if self.tasks.retention and loop is not None and now >= self.next_prune and idle:
             self.next_prune = now + self.prune_every
             self.pruner = loop.create_task(self.prune(now - self.tasks.retention))
 
     def _take(self, name:str, slot:float):
         f, j = self.tasks.registry[name], self.tasks.journal
         args = {'slot': slot} if 'slot' in f.sig.parameters else {}
-        def add(): return j.add(f.name, args, f.max_attempts, key=f'periodic:{name}:{slot:.0f}', priority=f.priority, queue=f.queue)
+        def add():
+            return j.add(f.name, args, f.max_attempts, key=f'periodic:{name}:{slot:.0f}', priority=f.priority,
+                         queue=f.queue)
         try:
-            if (t := j.take_slot(name, slot, add)): log.info('periodic %s: slot %s is task %s', name, time.strftime('%H:%M:%S', time.localtime(slot)), t['id'])
+            if (t := j.take_slot(name, slot, add)):
+                log.info('periodic %s: slot %s is task %s', name, time.strftime('%H:%M:%S', time.localtime(slot)),
+                         t['id'])
         except Exception: self.seen.pop(name, None); raise   # try this slot again next round
 
     async def prune(self, before:float) -> int:
@@ -75,7 +84,8 @@ class Upkeep:
             k = await loop.run_in_executor(None, j.prune, before, self.batch)
             ms = (time.perf_counter() - t0) * 1000
             n += k; self.pruned += k
-            if k: self.batch = int(min(5000, max(20, self.batch * min(2, self.prune_ms / max(ms, 0.1)))))   # size the next batch by this one
+            # size the next batch by this one
+            if k: self.batch = int(min(5000, max(20, self.batch * min(2, self.prune_ms / max(ms, 0.1)))))
             if k == 0 or k < self.batch / 4: break
             await asyncio.sleep(self.pause)
         if n: log.info('pruned %d finished task(s) older than the retention', n)

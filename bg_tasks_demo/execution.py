@@ -58,8 +58,9 @@ def backoff(attempt:int, # the attempt that just failed, from 1
 
 # %% ../nbs/21b_execution.ipynb #712c433f
 def seconds(v, name:str, zero:bool=False, finite:bool=True, extra:str=''):
-    "`v` if it is a number of seconds > 0 (`>= 0` with `zero`; infinity only unless `finite`), else `ValueError` naming `name`"
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (finite and not math.isfinite(v)) or not (v >= 0 if zero else v > 0):
+    "`v` if it is a number of seconds > 0 (`>= 0` with `zero`; infinity only unless `finite`), else a `ValueError`"
+    if (isinstance(v, bool) or not isinstance(v, (int, float)) or (finite and not math.isfinite(v))
+            or not (v >= 0 if zero else v > 0)):
         raise ValueError(f'{name} must be a number of seconds {">=" if zero else ">"} 0{extra}, got {v!r}')
     return v
 
@@ -71,11 +72,12 @@ class TaskContext:
                  report=None, # `report(done, total)`, filled in by the runner
                  http:httpx.AsyncClient=None,
                  cancelled=None): # `cancelled()`: has someone asked this task to stop? Filled in by the runner
-        self.id, self.name, self.attempt, self.max_attempts, self._report, self.http = id, name, attempt, max_attempts, report, http
+        self.id, self.name, self.attempt, self.max_attempts = id, name, attempt, max_attempts
+        self._report, self.http = report, http
         self._cancelled = cancelled
     @classmethod
     def of(cls, t:dict, report=None, http:httpx.AsyncClient=None, cancelled=None):
-        "The context for an attempt of task row `t` (its `id`, `name`, `attempts`, `max_attempts`): how every runner builds one"
+        "The context for an attempt of task row `t` (`id`, `name`, `attempts`, `max_attempts`): how every runner builds one"
         return cls(t['id'], t['name'], t['attempts'], t['max_attempts'], report, http, cancelled)
     def progress(self, done:float, total:float=1):
         "Report that `done` of `total` is done; the task view shows it as a bar"
@@ -86,7 +88,8 @@ class TaskContext:
     def check(self):
         "Raise `TaskCancelled` if this task has been asked to stop"
         if self.cancelled(): raise TaskCancelled(f'task {self.id} was asked to stop')
-    def __repr__(self): return f'TaskContext(id={self.id}, name={self.name!r}, attempt={self.attempt}/{self.max_attempts})'
+    def __repr__(self):
+        return f'TaskContext(id={self.id}, name={self.name!r}, attempt={self.attempt}/{self.max_attempts})'
 
 # %% ../nbs/21b_execution.ipynb #009d12c1
 def _kw(f, args:dict, ctx:TaskContext) -> dict:

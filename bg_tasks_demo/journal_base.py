@@ -148,7 +148,8 @@ def recover_silent(self:BaseJournal, before:float) -> int:
 @patch
 def take_slot(self:BaseJournal, name:str, slot:float, add=None) -> TaskRow|None:
     """Take `slot` of schedule `name` unless it or a later one was taken, and call `add()` in the same transaction: exactly
-    one caller, in any process, wins each slot. The first slot ever seen is only remembered. The row `add` made, or `None`"""
+    one caller, in any process, wins each slot. The first slot ever seen is only remembered.
+    The row `add` made, or `None`"""
     raise NotImplementedError
 @patch
 def prune(self:BaseJournal, before:float, limit:int=500) -> int:

@@ -45,7 +45,8 @@ def wait_port(port:int, # port to wait for
 class ServerThread:
     "Run ASGI `app` with uvicorn in a daemon thread on `host:port`, lifespan included"
     def __init__(self, app, port:int=None, host:str='127.0.0.1', log_level:str='warning', timeout_graceful_shutdown=5,
-                 loop:str='asyncio', # not uvloop: older uvicorn installs its loop policy for the whole process, tests included
+                 # not uvloop: older uvicorn installs its loop policy for the whole process, tests included
+                 loop:str='asyncio',
                  **kw):
         self.app, self.host, self.port = app, host, port or free_port(host)
         cfg = uvicorn.Config(app, host=self.host, port=self.port, log_level=log_level, loop=loop,

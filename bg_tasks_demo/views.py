@@ -24,7 +24,8 @@ def parse_int(v:str, name:str, lo:int=INT64_MIN, hi:int=INT64_MAX) -> int:
     "`v` as an int in [lo, hi], or `ValueError` with a message fit for a 400"
     s = '' if v is None else str(v)
     body = s[1:] if s[:1] in '+-' else s
-    if not (body.isascii() and body.isdigit()): raise ValueError(f'`{name}` must be an integer (ASCII digits, optional sign), got {s[:40]!r}')
+    if not (body.isascii() and body.isdigit()):
+        raise ValueError(f'`{name}` must be an integer (ASCII digits, optional sign), got {s[:40]!r}')
     i = int(s) if len(body.lstrip('0')) <= 19 else None   # int() of thousands of digits is slow, and past 4300 refused
     if i is None or not lo <= i <= hi:
         rng = 'fit a signed 64-bit integer' if (lo, hi) == (INT64_MIN, INT64_MAX) else f'be between {lo} and {hi}'
@@ -42,7 +43,8 @@ def cross_site_refusal(method:str, headers) -> str|None:
         return None if site in ('same-origin', 'none') else f'cross-site request refused (Sec-Fetch-Site: {site[:40]})'
     origin, host = headers.get('origin'), headers.get('host', '')
     if origin is None: return None
-    if origin == 'null' or urlsplit(origin).netloc != host: return f'cross-site request refused (Origin {origin[:100]} is not {host[:100]})'
+    if origin == 'null' or urlsplit(origin).netloc != host:
+        return f'cross-site request refused (Origin {origin[:100]} is not {host[:100]})'
 
 class CrossSiteGuard:
     "ASGI middleware: 403 for state-changing requests that a browser marks as cross-site"
@@ -55,14 +57,16 @@ class CrossSiteGuard:
 # %% ../nbs/23_views.ipynb #6ef4ca09
 def stats_line(s:dict, id='bg-stats', health:dict=None):
     "Counts per status, in one line, and what is wrong with the runner if anything is"
-    warn = Strong(f" · not running tasks: {health['problem']}", cls='bg-unhealthy') if health and not health['ok'] else ''
+    sick = health and not health['ok']
+    warn = Strong(f" · not running tasks: {health['problem']}", cls='bg-unhealthy') if sick else ''
     return P(' · '.join(f'{k}: {s.get(k, 0)}' for k in STATUSES), warn, id=id)
 
 def _when(ts): return time.strftime('%H:%M:%S', time.localtime(ts)) if ts else ''
 
 def _tags(t:dict):
     "What sets a task apart from its kind: its key, a priority, a queue other than the default"
-    tags = [('key', t.get('key')), ('priority', t.get('priority') or None), ('queue', None if t.get('queue', 'default') == 'default' else t['queue'])]
+    tags = [('key', t.get('key')), ('priority', t.get('priority') or None),
+            ('queue', None if t.get('queue', 'default') == 'default' else t['queue'])]
     return [Small(f' {k} {v}', cls=f'bg-{k}') for k, v in tags if v is not None]
 
 def task_row(t:dict, prefix:str):
@@ -70,8 +74,10 @@ def task_row(t:dict, prefix:str):
     id, st, stopping = t['id'], t['status'], bool(t.get('cancel')) and t['status'] == 'running'
     act = dict(hx_target=f'#bg-task-{id}', hx_swap='outerHTML')
     btn = Button('Retry', hx_post=f'{prefix}/{id}/retry', cls='retry', **act) if st == 'failed' else \
-          Button('Cancel', hx_post=f'{prefix}/{id}/cancel', cls='cancel secondary', **act) if st == 'queued' or (st == 'running' and not stopping) else ''
-    due = f' (due {_when(t["run_after"])})' if st == 'queued' and t['run_after'] > time.time() else ' (stopping)' if stopping else ''
+          Button('Cancel', hx_post=f'{prefix}/{id}/cancel', cls='cancel secondary',
+                 **act) if st == 'queued' or (st == 'running' and not stopping) else ''
+    later = st == 'queued' and t['run_after'] > time.time()
+    due = f' (due {_when(t["run_after"])})' if later else ' (stopping)' if stopping else ''
     return Tr(Td(A(id, href=f'{prefix}/{id}')), Td(t['name'], *_tags(t)), Td(st + due, cls=f'status {st}'),
               Td(f"{t['attempts']}/{t['max_attempts']}"), Td(Progress(value=f"{t['progress'] or 0:.2f}", max='1')),
               Td(t['error'] or '', cls='error'), Td(btn), id=f'bg-task-{id}')
@@ -126,7 +132,8 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
                     if render: out += render(ev) or []
                     pending = ev
                 if pending is not None and time.monotonic() - last >= task_every:
-                    out.append(f"event: task\ndata: {json.dumps({k: pending.get(k) for k in ('id', 'status', 'attempts', 'progress', 'error')})}\n\n")
+                    shown = {k: pending.get(k) for k in ('id', 'status', 'attempts', 'progress', 'error')}
+                    out.append(f"event: task\ndata: {json.dumps(shown)}\n\n")
                     pending, last = None, time.monotonic()
                 if batch: out.append(sse_message(stats_line(tasks.stats(), health=tasks.health()), 'stats'))
                 if out: yield ''.join(out)
@@ -163,8 +170,10 @@ def _filters(req, tasks, limit_default=20):
     "status, name, before and limit from the query string, checked"
     qp = req.query_params
     status, name = qp.get('status') or None, qp.get('name') or None
-    if status and status not in STATUSES: raise ValueError(f'`status` must be one of {", ".join(STATUSES)}, got {status[:40]!r}')
-    if name and name not in tasks.registry and name not in tasks.journal.names(): raise ValueError(f'no task named {name[:60]!r}')
+    if status and status not in STATUSES:
+        raise ValueError(f'`status` must be one of {", ".join(STATUSES)}, got {status[:40]!r}')
+    if name and name not in tasks.registry and name not in tasks.journal.names():
+        raise ValueError(f'no task named {name[:60]!r}')
     before = parse_int(qp['before'], 'before') if qp.get('before') else None
     limit = parse_int(qp['limit'], 'limit', 1, 500) if qp.get('limit') else limit_default
     return status, name, before, limit
@@ -238,7 +247,8 @@ async def index(self:TaskView, req):
 
 # %% ../nbs/23_views.ipynb #5c98d395
 @patch
-async def retry_failed(self:TaskView, req): return P(f'{self.tasks.retry()} failed task(s) queued again', id='bg-retried')
+async def retry_failed(self:TaskView, req):
+    return P(f'{self.tasks.retry()} failed task(s) queued again', id='bg-retried')
 @patch
 async def control(self:TaskView, req, action):
     "POST `{prefix}/{id}/retry|cancel`: act on the task, answer with its row as it is now"
@@ -276,5 +286,6 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
     if hdrs is not None and sse_src and not any('sse' in str(getattr(h, 'attrs', {}).get('src', '')) for h in hdrs):
         app.hdrs = [*hdrs, Script(src=sse_src)]
     view = TaskView(tasks, prefix, render)
-    for path, method, name in ROUTES: app.route(prefix + path or '/', methods=[method])(guarded(getattr(view, name), auth))
+    for path, method, name in ROUTES:
+        app.route(prefix + path or '/', methods=[method])(guarded(getattr(view, name), auth))
     return app

@@ -28,7 +28,8 @@ def fetch_assets(dest='assets' # folder to fill
     out = []
     with tempfile.TemporaryDirectory() as d:
         for fname, (pkg, inner) in ASSETS.items():
-            r = subprocess.run(['npm', 'pack', pkg, '--silent', '--pack-destination', d], capture_output=True, text=True, timeout=300)
+            r = subprocess.run(['npm', 'pack', pkg, '--silent', '--pack-destination', d], capture_output=True,
+                               text=True, timeout=300)
             if r.returncode: raise RuntimeError(f'npm pack {pkg} failed: {r.stderr.strip()[-500:]}')
             tgz = Path(d)/r.stdout.strip().splitlines()[-1]
             with tarfile.open(tgz) as tf: data = tf.extractfile(f'package/{inner}').read()
@@ -48,10 +49,12 @@ def front_kw(assets:str=None # folder with `ASSETS`; `None` loads them from the 
         pkg, inner = ASSETS['sse.js']
         return dict(hdrs=(Script(src=f'{CDN}/{pkg}/{inner}'),))
     missing = [f for f in ASSETS if not (Path(assets)/f).exists()]
-    if missing: raise FileNotFoundError(f'{", ".join(missing)} missing from {assets}: run `bg_fetch_assets --dest {assets}`')
+    if missing:
+        raise FileNotFoundError(f'{", ".join(missing)} missing from {assets}: run `bg_fetch_assets --dest {assets}`')
     return dict(default_hdrs=False, static_path=str(assets),   # `serve_assets` serves it (and removes FastHTML's route)
                 hdrs=(Meta(charset='utf-8'), Meta(name='viewport', content='width=device-width, initial-scale=1'),
-                      Script(src='/assets/htmx.min.js'), Script(src='/assets/sse.js'), Link(rel='stylesheet', href='/assets/pico.min.css')))
+                      Script(src='/assets/htmx.min.js'), Script(src='/assets/sse.js'),
+                      Link(rel='stylesheet', href='/assets/pico.min.css')))
 
 FASTHTML_STATIC = '/{fname:path}.{ext:static}'
 

@@ -39,9 +39,11 @@ async def _serve_all(servers, on_ready=None):
 
 def serve_all(apps:list, # (name, ASGI app, port) triples
               host:str='127.0.0.1', on_ready=None, log_level='warning',
-              grace:float=20): # seconds open connections get at shutdown (live streams end at once: see `Tasks.lifespan`)
+              # seconds open connections get at shutdown (live streams end at once: see `Tasks.lifespan`)
+              grace:float=20):
     "Serve each app on its port until SIGINT or SIGTERM"
-    servers = [_Server(uvicorn.Config(a, host=host, port=p, log_level=log_level, timeout_graceful_shutdown=grace)) for _,a,p in apps]
+    servers = [_Server(uvicorn.Config(a, host=host, port=p, log_level=log_level,
+                                      timeout_graceful_shutdown=grace)) for _,a,p in apps]
     asyncio.run(_serve_all(servers, on_ready))
 
 # %% ../../nbs/guide/09_cli.ipynb #d0e32091
@@ -82,7 +84,9 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  port:int=5001, # port to listen on
                  db:str='bg_tasks.db', # SQLite file for the journal and results
                  slow_url:str='http://127.0.0.1:8123', # base URL of the slow API
-                 task:str=None, # task form to enqueue: atask_submit (event loop; default inline) or task_submit (threads; default otherwise)
+                 # task form to enqueue: atask_submit (event loop; default inline) or
+                 # task_submit (threads; default otherwise)
+                 task:str=None,
                  concurrency:int=1000, # tasks in flight at most (async ones share one event loop)
                  threads:int=8, # threads for sync task functions
                  max_pending:int=10_000, # past this many queued+running tasks, /submit answers 503
@@ -92,15 +96,20 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
                  timeout:float=10, # HTTP timeout for calls to the slow API, in seconds
                  grace:float=10, # seconds running tasks get to finish on SIGTERM
                  assets:str=None, # folder with htmx, the SSE extension and Pico (see `bg_fetch_assets`); default: CDN
-                 runner:str='worker', # where tasks run: worker (a worker process it starts), inline (this process), process (a pool), dramatiq or celery
+                 # where tasks run: worker (a worker process it starts), inline (this
+                 # process), process (a pool), dramatiq or celery
+                 runner:str='worker',
                  processes:int=None, # size of the process pool (--runner process); default: one per core
                  broker_url:str='redis://127.0.0.1:6379/0', # Redis for --runner dramatiq or celery
                  workers:int=1): # web processes serving the dashboard on one port and one journal (uvicorn's --workers)
     "Serve the background-task dashboard: journal, runner, stats, task view"
-    if runner not in RUNNER_FLAGS: usage_error('bg_dashboard', f'--runner must be one of {", ".join(RUNNER_FLAGS)}, got {runner!r}')
+    if runner not in RUNNER_FLAGS:
+        usage_error('bg_dashboard', f'--runner must be one of {", ".join(RUNNER_FLAGS)}, got {runner!r}')
     task = task or ('atask_submit' if runner in ('inline', 'worker') else 'task_submit')
-    err = check_dashboard_args(task=task, concurrency=concurrency, threads=threads, max_pending=max_pending, workers=workers,
-                               retries=retries, retry_base=retry_base, retry_cap=retry_cap, timeout=timeout, grace=grace)
+    err = check_dashboard_args(task=task, concurrency=concurrency, threads=threads, max_pending=max_pending,
+                               workers=workers,
+                               retries=retries, retry_base=retry_base, retry_cap=retry_cap, timeout=timeout,
+                               grace=grace)
     if err: usage_error('bg_dashboard', err)
     try: front_kw(assets)
     except FileNotFoundError as e: usage_error('bg_dashboard', e)
@@ -108,16 +117,18 @@ def bg_dashboard(host:str='127.0.0.1', # interface to bind
         try: redis_url(broker_url)
         except ValueError as e: usage_error('bg_dashboard', e)
     if processes is not None and processes < 1: usage_error('bg_dashboard', '--processes must be at least 1')
-    extra = {k: v for k, v in dict(processes=processes, broker_url=broker_url).items() if k in RUNNER_FLAGS[runner] and v is not None}
-    s = dict(db=str(Path(db).resolve()), slow_url=slow_url, task=task, runner=runner, max_pending=max_pending, assets=assets and str(Path(assets).resolve()),
+    given = dict(processes=processes, broker_url=broker_url)
+    extra = {k: v for k, v in given.items() if k in RUNNER_FLAGS[runner] and v is not None}
+    s = dict(db=str(Path(db).resolve()), slow_url=slow_url, task=task, runner=runner, max_pending=max_pending,
+             assets=assets and str(Path(assets).resolve()),
              retries=retries, concurrency=concurrency, threads=threads, retry_base=retry_base, retry_cap=retry_cap,
              http_timeout=timeout, grace=grace, **extra)
     ready = lambda: print(f'bg_dashboard: http://{host}:{port}/', flush=True)
     if workers == 1: return serve_all([('dashboard', make_dashboard(**s), port)], host, on_ready=ready)
     os.environ['BG_DASHBOARD'] = json.dumps(s)
     ready()
-    uvicorn.run('bg_tasks_demo.guide.cli:dashboard_app', factory=True, host=host, port=port, workers=workers, log_level='warning',
-                timeout_graceful_shutdown=20)
+    uvicorn.run('bg_tasks_demo.guide.cli:dashboard_app', factory=True, host=host, port=port, workers=workers,
+                log_level='warning', timeout_graceful_shutdown=20)
 
 # %% ../../nbs/guide/09_cli.ipynb #4a22751e
 def check_dashboard_args(task, **nums) -> str|None:
@@ -155,7 +166,8 @@ def bg_demo(host:str='127.0.0.1', # interface to bind
             ('every task, live', None, port, '/tasks'),
             ('simple example (counter)', demo_counter(tasks, **kw), port+1, '/'),
             ('signup (two tasks)', demo_signup(tasks, outbox, **kw), port+2, '/'),
-            ("the guide's dashboard, as written", guarded(guide_dashboard(guide_db, slow_url, **kw), assets), port+3, '/')]
+            ("the guide's dashboard, as written", guarded(guide_dashboard(guide_db, slow_url, **kw), assets), port+3,
+             '/')]
     def ready():
         print('bg_demo: the FastHTML "Background Tasks" guide, running. Open:')
         for name,_,p,path in apps: print(f'  {name:40} http://{host}:{p}{path}')

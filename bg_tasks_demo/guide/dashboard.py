@@ -51,7 +51,9 @@ def guide_dashboard(db_path=':memory:', # where the guide's `tstamps` table live
     return app
 
 # %% ../../nbs/guide/05_dashboard.ipynb #ff0191ec
-def result_item(r): return Li(f'request_time={r.request_time} response_time={r.response_time}', id=f'r-{r.task_id}', data_stored_at=r.stored_at)
+def result_item(r):
+    return Li(f'request_time={r.request_time} response_time={r.response_time}', id=f'r-{r.task_id}',
+              data_stored_at=r.stored_at)
 def results_list(rows): return Ul(*map(result_item, rows), id='results')
 
 def page(*extra, submit='/submit', results=(), results_path='/show_tstamps', title='Background Task Dashboard'):

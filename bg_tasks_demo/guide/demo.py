@@ -15,7 +15,8 @@ from .assets import serve_assets
 from .store import Store
 from .dashboard import page, result_item, results_list
 from .slow_api import parse_ts
-from .tasks import SLOW_URL, atask_submit, task_submit, counter, count_primes, send_welcome_email, send_admin_notification
+from bg_tasks_demo.guide.tasks import (SLOW_URL, atask_submit, task_submit, counter, count_primes, send_welcome_email,
+    send_admin_notification)
 
 # %% ../../nbs/guide/08_demo.ipynb #65ade52f
 def store_result(db, task_id:int, result:dict):
@@ -65,7 +66,8 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
     app.state.tasks, app.state.store = tasks, store
 
     @rt('/submit', methods=['post'])
-    async def submit(req):   # async: enqueue is one short SQLite write; a sync handler's hop to a thread would cost more
+    # async: enqueue is one short SQLite write; a sync handler's hop to a thread would cost more
+    async def submit(req):
         raw = req.query_params.get('ts')
         try: ts = int(time.time()) if raw is None else parse_ts(raw)
         except ValueError as e: return JSONResponse({'error': str(e)}, status_code=400)
@@ -86,14 +88,17 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
     @rt('/show_tstamps')
     def show_tstamps(req):
         qp = req.query_params
-        try: before, limit = (parse_int(qp['before'], 'before') if qp.get('before') else None), parse_int(qp.get('limit') or str(show), 'limit', 1, 1000)
+        try:
+            before = parse_int(qp['before'], 'before') if qp.get('before') else None
+            limit = parse_int(qp.get('limit') or str(show), 'limit', 1, 1000)
         except ValueError as e: return JSONResponse({'error': str(e)}, status_code=400)
         return results_list(store.get_results(limit, before))
 
     @rt('/api/stats')
     def stats():
         h = tasks.health()
-        return JSONResponse({**tasks.stats(), 'results': store.n_results(), 'healthy': h['ok'], 'problem': h['problem']})
+        return JSONResponse({**tasks.stats(), 'results': store.n_results(), 'healthy': h['ok'],
+                             'problem': h['problem']})
 
     @rt('/events')
     async def events(): return EventStream(event_stream(tasks, render))
@@ -103,7 +108,8 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
         return page(H2('Tasks'), stats_line(tasks.stats(), health=tasks.health()),
                     P(Button('Retry all failed', hx_post='/tasks/retry_failed', hx_target='#bg-retried'), ' ',
                       Button('Start a counter', hx_post='/count', hx_target='#res'), Span(id='bg-retried')),
-                    Div(task_table(tasks.journal.page(20), '/tasks'), hx_get='/tasks/rows', hx_trigger='every 5s', hx_swap='innerHTML'),
+                    Div(task_table(tasks.journal.page(20), '/tasks'), hx_get='/tasks/rows', hx_trigger='every 5s',
+                        hx_swap='innerHTML'),
                     results=store.get_results(show))
 
     @rt('/live')
@@ -118,7 +124,8 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
                 H2('Responses from Tasks'),
                 Ul(*map(result_item, store.get_results(show)), id='results', sse_swap='result', hx_swap='afterbegin'),
                 H2('Tasks'),
-                Div(task_table(tasks.journal.page(20), '/tasks'), hx_get='/tasks/rows', hx_trigger='sse:task', hx_swap='innerHTML', id='live-tasks')))
+                Div(task_table(tasks.journal.page(20), '/tasks'), hx_get='/tasks/rows', hx_trigger='sse:task',
+                    hx_swap='innerHTML', id='live-tasks')))
     return app
 
 # %% ../../nbs/guide/08_demo.ipynb #dd8ee459
@@ -127,7 +134,8 @@ def demo_counter(tasks:Tasks, loops:int=5, pause:float=1.0, **app_kw):
     app, rt = demo_app(tasks, **app_kw)
     count = tasks.registry['counter']
     @rt('/')
-    def index(): return Titled('Simple Background Task Example', P('Counting: ', count.enqueue(loops=loops, pause=pause)))
+    def index():
+        return Titled('Simple Background Task Example', P('Counting: ', count.enqueue(loops=loops, pause=pause)))
     return app
 
 # %% ../../nbs/guide/08_demo.ipynb #fd1fa5e5

@@ -45,7 +45,8 @@ def put_result(self:Store, task_id:str, # the task this result belongs to
                request_time:int, response_time:int) -> bool:
     "Store a result once per `task_id`; `True` if it was new"
     with self:
-        self.db.execute('insert or ignore into result (task_id, request_time, response_time, stored_at) values (?, ?, ?, ?)',
+        self.db.execute('insert or ignore into result (task_id, request_time, response_time, stored_at) '
+                        'values (?, ?, ?, ?)',
                         [str(task_id), request_time, response_time, time.time()])
         return self.db.conn.changes() == 1
 

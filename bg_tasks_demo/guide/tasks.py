@@ -42,7 +42,8 @@ def sync_client() -> httpx.Client:
     pid = os.getpid()
     if pid not in _clients:
         with _lock:
-            if pid not in _clients: _clients[pid] = httpx.Client(limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+            if pid not in _clients:
+                _clients[pid] = httpx.Client(limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
     return _clients[pid]
 
 # %% ../../nbs/guide/03_tasks.ipynb #6f1d2b88
@@ -92,7 +93,8 @@ async def atask_submit(request_time:int, # the timestamp sent as `ts`
     "Async `task_submit`: same call, same answer, without holding a thread while it waits"
     client = getattr(ctx, 'http', None)
     if client is None:
-        async with httpx.AsyncClient(timeout=timeout or 10.0) as c: return await _apost(c, request_time, slow_url, timeout)
+        async with httpx.AsyncClient(timeout=timeout or 10.0) as c:
+            return await _apost(c, request_time, slow_url, timeout)
     return await _apost(client, request_time, slow_url, timeout)
 
 async def _apost(client, request_time, slow_url, timeout):

@@ -34,7 +34,8 @@ def redis_url(url:str) -> str:
 # %% ../../nbs/24a_broker.ipynb #d2960320
 class RedisFlags:
     "Which tasks were asked to stop, kept in Redis for workers on any machine: `bg_cancel:ID`, for a day"
-    def __init__(self, url:str=None, client=None, every:float=0.25): self.url, self.client, self.every, self.seen = url, client, every, {}
+    def __init__(self, url:str=None, client=None, every:float=0.25):
+        self.url, self.client, self.every, self.seen = url, client, every, {}
     def _r(self):
         if self.client is None:
             import redis
@@ -79,7 +80,9 @@ def run_reported(tasks, report, # `report.send(task_id, rep)`: a Dramatiq actor,
     asked = (lambda: flags.asked(task_id)) if flags is not None else None
     if f is None: out = dict(ok=False, error=f'no task named {name!r} in the worker\'s app', transient=False)
     elif asked and asked(): out = dict(ok=False, cancelled=True, error='cancelled before it started', transient=False)
-    else: out = outcome(f, args, TaskContext.of(dict(id=task_id, name=name, attempts=attempt, max_attempts=max_attempts), progress, cancelled=asked), f.timeout)
+    else:
+        out = outcome(f, args, TaskContext.of(dict(id=task_id, name=name, attempts=attempt, max_attempts=max_attempts),
+                                              progress, cancelled=asked), f.timeout)
     if flags is not None: flags.forget(task_id)
     deliver(report, task_id, {**out, 'attempt': attempt})
 
@@ -88,11 +91,14 @@ class BrokerRunner(InlineRunner):
     "The app's side of a broker: claim a window of tasks per queue, send them, record the workers' reports"
     needs_broker = True
     def __init__(self, tasks, broker_url:str='redis://127.0.0.1:6379/0', lease:float=3600, batch:int=500,
-                 window:int=200, # tasks of one queue sent and not yet finished, at most: the rest wait in the journal, in priority order
+                 # tasks of one queue sent and not yet finished, at most: the rest
+                 # wait in the journal, in priority order
+                 window:int=200,
                  **kw):
         super().__init__(tasks, **kw)
         self.check_url(broker_url)   # a bad URL fails here, in the constructor
-        if not isinstance(window, int) or window < 1: raise ValueError(f'window must be an integer >= 1, got {window!r}')
+        if not isinstance(window, int) or window < 1:
+            raise ValueError(f'window must be an integer >= 1, got {window!r}')
         self.broker_url, self.lease, self.batch, self.last_lease, self.window = broker_url, lease, batch, 0, window
         self.flags, self.flagged = RedisFlags(broker_url), set()
 

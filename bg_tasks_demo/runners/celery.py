@@ -18,13 +18,15 @@ from .broker import BrokerRunner, TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_q
 VISIBILITY, RESTORE_EVERY = 60, 5
 
 def make_celery(url:str, # redis://HOST:PORT/DB
-                visibility_timeout:float=VISIBILITY) -> Celery: # seconds before an unacknowledged message is delivered again
+                # seconds before an unacknowledged message is delivered again
+                visibility_timeout:float=VISIBILITY) -> Celery:
     """A Celery app on Redis `url` with our rules: JSON only, acknowledged after the task ran; `ValueError` for a URL
     that is not Redis"""
     if not isinstance(url, str) or not url.startswith(('redis://', 'rediss://')):
         raise ValueError(f'broker URL must start with redis://, got {url!r}')
     app = Celery('bg_tasks_demo', broker=url, set_as_current=False)
-    app.conf.update(task_serializer='json', accept_content=['json'], task_ignore_result=True, task_default_queue=TASK_QUEUE,
+    app.conf.update(task_serializer='json', accept_content=['json'], task_ignore_result=True,
+                    task_default_queue=TASK_QUEUE,
                     task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
                     broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
                     broker_transport_options=dict(visibility_timeout=visibility_timeout,
@@ -87,7 +89,8 @@ class CeleryRunner(BrokerRunner):
         self.app, self.done = make_celery(self.broker_url, self.visibility_timeout), threading.Event()
         self.consumer = threading.Thread(target=self._consume, name='bg-reports', daemon=True); self.consumer.start()
     def _dispatch(self, t:dict):
-        self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']],
+        self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'],
+                                                           t['max_attempts']],
                            queue=broker_queue(t['queue']), retry=False)
     def _disconnect(self, grace:float):
         self.done.set(); self.consumer.join(10)
@@ -115,6 +118,7 @@ def exec_celery(app:str, broker_url:str, threads:int=8, path:str='.', visibility
     "Become Celery's worker command line for app `app` (`module:attr`), `threads` threads"
     env = dict(os.environ, BG_APP=app, BG_BROKER_URL=broker_url, BG_VISIBILITY=str(visibility_timeout),
                PYTHONPATH=os.pathsep.join([os.path.abspath(path), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep))
-    os.execve(sys.executable, [sys.executable, '-m', 'celery', '-A', 'bg_tasks_demo.runners.celery_worker', 'worker', '-Q', ','.join(map(broker_queue, queues)),
-                               '--pool', 'threads', '--concurrency', str(threads), '--without-gossip', '--without-mingle',
-                               '--loglevel', 'WARNING'], env)
+    os.execve(sys.executable, [sys.executable, '-m', 'celery', '-A', 'bg_tasks_demo.runners.celery_worker', 'worker',
+                               '-Q', ','.join(map(broker_queue, queues)),
+                               '--pool', 'threads', '--concurrency', str(threads), '--without-gossip',
+                               '--without-mingle', '--loglevel', 'WARNING'], env)

@@ -10,7 +10,8 @@ import os, sys, threading, time
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from ..core import log
-from .broker import BrokerRunner, TASK_QUEUE, RESULT_QUEUE, broker_queue, app_queues, RedisFlags, deliver, run_reported, redis_url
+from .broker import (BrokerRunner, TASK_QUEUE, RESULT_QUEUE, broker_queue, app_queues, RedisFlags,
+    deliver, run_reported, redis_url)
 
 # %% ../../nbs/25_dramatiq.ipynb #6ad10638
 HEARTBEAT_MS, MAINTENANCE = 30_000, 1_000_000
@@ -19,7 +20,8 @@ def make_broker(url:str, # redis://HOST:PORT/DB
                 heartbeat_ms:int=None, # a worker silent this long is dead, its messages go to others (default 30 s)
                 maintenance:int=None): # how many commands in a million look for dead workers (default: every one)
     "A Dramatiq `RedisBroker` for `url`; `ValueError` for a URL that is not Redis"
-    return RedisBroker(url=redis_url(url), heartbeat_timeout=heartbeat_ms or HEARTBEAT_MS, maintenance_chance=maintenance or MAINTENANCE)
+    return RedisBroker(url=redis_url(url), heartbeat_timeout=heartbeat_ms or HEARTBEAT_MS,
+                       maintenance_chance=maintenance or MAINTENANCE)
 
 def keep_alive(broker, every:float=None) -> threading.Thread:
     "Renew this process's heartbeat (and look for dead workers) every `every` seconds, however busy its threads are"
@@ -69,10 +71,13 @@ class DramatiqRunner(BrokerRunner):
         self.broker.close()
 
 # %% ../../nbs/25_dramatiq.ipynb #3fd031f3
-def exec_workers(app:str, broker_url:str, processes:int=1, threads:int=8, path:str='.', heartbeat_ms:int=HEARTBEAT_MS, maintenance:int=MAINTENANCE,
-                 queues:list=('default',)): # our queues this worker serves
+def exec_workers(app:str, broker_url:str, processes:int=1, threads:int=8, path:str='.', heartbeat_ms:int=HEARTBEAT_MS,
+                 maintenance:int=MAINTENANCE, queues:list=('default',)): # our queues this worker serves
     """Become Dramatiq's command line, running `processes` worker processes of `threads` threads for app `app`
     (`module:attr`)"""
-    env = dict(os.environ, BG_APP=app, BG_BROKER_URL=broker_url, BG_HEARTBEAT_MS=str(heartbeat_ms), BG_MAINTENANCE=str(maintenance), BG_QUEUES=','.join(queues))
-    os.execve(sys.executable, [sys.executable, '-m', 'dramatiq', 'bg_tasks_demo.runners.dramatiq_worker', '--path', os.path.abspath(path),
-                               '--processes', str(processes), '--threads', str(threads), '--queues', *map(broker_queue, queues)], env)
+    env = dict(os.environ, BG_APP=app, BG_BROKER_URL=broker_url, BG_HEARTBEAT_MS=str(heartbeat_ms),
+               BG_MAINTENANCE=str(maintenance), BG_QUEUES=','.join(queues))
+    os.execve(sys.executable, [sys.executable, '-m', 'dramatiq', 'bg_tasks_demo.runners.dramatiq_worker', '--path',
+                               os.path.abspath(path),
+                               '--processes', str(processes), '--threads', str(threads), '--queues',
+                               *map(broker_queue, queues)], env)

@@ -15,7 +15,8 @@ from .dramatiq import make_broker, declare, keep_alive, broker_queue
 #| eval: false
 tasks = load(os.environ['BG_APP'])
 broker = make_broker(os.environ.get('BG_BROKER_URL', 'redis://127.0.0.1:6379/0'),
-                     int(os.environ.get('BG_HEARTBEAT_MS') or 0) or None, int(os.environ.get('BG_MAINTENANCE') or 0) or None)
+                     int(os.environ.get('BG_HEARTBEAT_MS') or 0) or None,
+                     int(os.environ.get('BG_MAINTENANCE') or 0) or None)
 dramatiq.set_broker(broker)
 run_task, report = declare(broker, tasks=tasks)
 # `bg_worker --queues`

@@ -24,13 +24,15 @@ class InlineRunner(Runner):
                  http_timeout:float=10, # the shared client's timeout (`ctx.http`)
                  grace:float=10, # seconds running tasks get to finish at shutdown
                  poll:float=0.5, # look for due tasks (retries, other processes' enqueues) this often
-                 lease:float=30, # a runner (of any process on this journal) silent this long is gone: its tasks are requeued
+                 # a runner (of any process on this journal) silent this long is gone: its tasks are requeued
+                 lease:float=30,
                  batch_wait:float=0.005, # after a wake-up, wait this long to claim a burst in one statement
                  queues:list=None, # run only tasks of these queues (default: every queue)
                  watch:float=0.05): # look for commits by any process (enqueues, cancels) this often
         self.tasks, self.journal, self.events = tasks, tasks.journal, tasks.events
-        self.concurrency, self.threads, self.poll, self.batch_wait, self.grace = concurrency, threads, poll, batch_wait, grace
-        self.retry_base, self.retry_cap, self.http_timeout, self.lease, self.last_beat = retry_base, retry_cap, http_timeout, lease, 0
+        self.concurrency, self.threads, self.poll, self.batch_wait = concurrency, threads, poll, batch_wait
+        self.grace, self.retry_base, self.retry_cap, self.http_timeout = grace, retry_base, retry_cap, http_timeout
+        self.lease, self.last_beat = lease, 0
         self.watch_every = watch
         self.owner = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self.queues = None if queues is None else [queues] if isinstance(queues, str) else list(queues)
@@ -67,7 +69,8 @@ async def _loop(self:InlineRunner):
         except Exception as e:
             failures += 1
             self.failing_since = self.failing_since or time.time()
-            self.problem = f'{describe(e)} (failing since {time.strftime("%H:%M:%S", time.localtime(self.failing_since))})'
+            since = time.strftime("%H:%M:%S", time.localtime(self.failing_since))
+            self.problem = f'{describe(e)} (failing since {since})'
             wait = backoff(failures, 0.25, 30)
             log.error('runner step failed (%d in a row), trying again in %.1fs: %s', failures, wait, describe(e))
             await asyncio.sleep(wait)
@@ -93,7 +96,7 @@ async def _watch(self:InlineRunner):
 
 @patch
 def _beat(self:InlineRunner):
-    "Renew this runner's heartbeat; requeue the tasks of runners that are gone (a crash of this process's last run included)"
+    "Renew this runner's heartbeat; requeue the tasks of runners that are gone (this process's last run's, if it crashed)"
     self.journal.beat(self.owner)
     if n := self.journal.recover_dead(self.lease): log.warning('recovered %d task(s) of a runner that is gone', n)
     self.last_beat = time.time()
@@ -107,7 +110,8 @@ async def _step(self:InlineRunner) -> bool:
     self.upkeep.step(self.loop, self.wake)   # periodic slots due now become tasks; old finished ones are pruned
     for t in self.journal.claim(self.concurrency - len(self.running), owner=self.owner, queues=self.queues):
         f = self.tasks.registry.get(t['name'])
-        self.running[t['id']] = asyncio.create_task(self._run(t), name='stoppable' if f is not None and self.can_stop(f) else 'sync')
+        kind = 'stoppable' if f is not None and self.can_stop(f) else 'sync'
+        self.running[t['id']] = asyncio.create_task(self._run(t), name=kind)
     return False
 
 @patch
@@ -127,15 +131,16 @@ def context(self:InlineRunner, t:dict) -> TaskContext:
 
 @patch
 def can_stop(self:InlineRunner, f) -> bool:
-    "Can a running attempt of `f` be stopped from outside? An async one, by cancelling it on the loop; a sync thread cannot be"
+    "Can a running attempt of `f` be stopped from outside? An async one, by cancelling it on the loop; a thread cannot be"
     return f.is_async
 
 @patch
 async def _call(self:InlineRunner, t:dict, f, args:dict):
-    "Call one task function here: async ones on the loop, sync ones in the runner's own pool; within the task's `timeout`"
+    "Call one task function here: async ones on the loop, sync ones in the runner's own pool; within its `timeout`"
     work = call(f, args, self.context(t), self.pool)
     if f.timeout is None: return await work
-    try: return await asyncio.wait_for(work, f.timeout)   # an async task is cancelled; a sync one's thread runs on, unheard
+    # an async task is cancelled; a sync one's thread runs on, unheard
+    try: return await asyncio.wait_for(work, f.timeout)
     except asyncio.TimeoutError: raise time_limit(f.timeout, thread=not f.is_async) from None
 
 @patch
@@ -153,7 +158,8 @@ async def _run(self:InlineRunner, t:dict):
         log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
         self.journal.requeue(t['id'], t['attempts'])
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
-        if t['id'] in self.cancelling: self.journal.stopped(t['id'], t['attempts'])   # whatever it raised once asked to stop
+        # whatever it raised once asked to stop
+        if t['id'] in self.cancelling: self.journal.stopped(t['id'], t['attempts'])
         else: self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
     else: self.settle(t, result=res)   # it finished, asked to stop or not: what it did is recorded
     finally:
@@ -170,7 +176,8 @@ def _progress(self:InlineRunner, t:dict, done, total):
 def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False):
     "Record a task's outcome: its result, a retry later, or its failure"
     try: self._settle(t, result, error, transient)
-    except Exception: log.exception('could not record the outcome of task %s; it stays running until recovered', t['id'])
+    except Exception:
+        log.exception('could not record the outcome of task %s; it stays running until recovered', t['id'])
 
 @patch
 def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False):
@@ -183,7 +190,8 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
         except Exception as e: error, transient = f'storing the result failed: {describe(e)}', False
     if transient and t['attempts'] < t['max_attempts']:
         wait = backoff(t['attempts'], self.retry_base, self.retry_cap)
-        if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait, t['attempts']) and self.loop is not None:
+        if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait,
+                                    t['attempts']) and self.loop is not None:
             self.loop.call_later(wait, self.wake.set)
     elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts']):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)

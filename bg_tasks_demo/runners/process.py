@@ -22,7 +22,8 @@ def run_in_child(import_path:str, db:str, t:dict) -> dict:
     tasks = _loaded.get(import_path) or _loaded.setdefault(import_path, load(import_path))
     f = tasks.registry.get(t['name'])
     if f is None: return dict(ok=False, error=f'no task named {t["name"]!r} in {import_path}', transient=False)
-    def progress(done, total=1):   # the app's journal (its file, not whatever the imported module was configured with), opened on first use
+    # the app's journal (its file, not whatever the imported module was configured with), opened on first use
+    def progress(done, total=1):
         j = _journals.get(db) or _journals.setdefault(db, Journal(db))
         j.set_progress(t['id'], done, total)
     return outcome(f, t['args'], TaskContext.of(t, progress))
@@ -35,7 +36,8 @@ class ProcessRunner(InlineRunner):
                  max_lost:int=3, # a task whose worker dies this many times in a row fails (it is probably the cause)
                  **kw):
         super().__init__(tasks, **kw)
-        self.processes, self.task_timeout, self.max_lost, self.lost = processes or os.cpu_count(), task_timeout, max_lost, {}
+        self.processes, self.task_timeout = processes or os.cpu_count(), task_timeout
+        self.max_lost, self.lost = max_lost, {}
     async def start(self):
         self.path = self.tasks.import_path   # fails here, with a message, if workers could not import it
         self.db = str(Path(self.journal.path).resolve())

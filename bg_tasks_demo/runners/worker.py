@@ -13,7 +13,8 @@ from ..core import Tasks, log, backoff
 from .inline import InlineRunner, Runner
 
 # %% ../../nbs/22a_sqlite_worker.ipynb #a2200009
-RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout', 'grace', 'poll', 'lease', 'batch_wait', 'queues')
+RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout', 'grace', 'poll', 'lease',
+             'batch_wait', 'queues')
 
 async def work(tasks:Tasks, parent:int=None, # stop when this process (the app that started us) is gone
                every:float=0.01, # look at the journal this often (the runner's own watch, `pragma data_version`)
