@@ -66,9 +66,13 @@ def slow_api_proc(port:int=None, **kw) -> Proc:
     port = port or free_port()
     return Proc([script('bg_slow_api'), '--port', port, *flags(kw)], port=port)
 
+OPERATOR_TOKEN = 'test-operator-token'   # the tests are the examples' operator: they see every task and problem
+OPERATOR = {'authorization': f'Bearer {OPERATOR_TOKEN}'}
+
 def dashboard_proc(db, slow_url:str, port:int=None, cwd=None, env=None, **kw) -> Proc:
-    "`bg_dashboard` in its own process on a free port, on SQLite file `db`; `kw` become its flags"
+    "`bg_dashboard` in its own process on a free port, on SQLite file `db`, the tests its operator; `kw` become its flags"
     port = port or free_port()
+    kw.setdefault('token', OPERATOR_TOKEN)
     return Proc([script('bg_dashboard'), '--port', port, '--db', db, '--slow_url', slow_url, *flags(kw)], port=port, cwd=cwd, env=env)
 
 def redis_proc(port:int=None, dir=None, persist:bool=False) -> Proc:
@@ -87,7 +91,9 @@ def submit_many(url:str, n:int, workers:int=50, path:str='/submit') -> list:
     with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=workers)) as c, ThreadPoolExecutor(workers) as ex:
         return list(ex.map(lambda _: c.post(url + path).status_code, range(n)))
 
-def stats(url:str) -> dict: return httpx.get(f'{url}/api/stats', timeout=30).json()
+def stats(url:str) -> dict:
+    "A dashboard's `/api/stats`, as its operator reads them (the runner's problem included)"
+    return httpx.get(f'{url}/api/stats', headers=OPERATOR, timeout=30).json()
 
 def wait_until(f, timeout:float=60, every:float=0.1):
     "Poll `f()` until it is truthy, for at most `timeout` seconds; its last value"

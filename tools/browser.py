@@ -15,16 +15,17 @@ def chromium_path() -> str:
     raise FileNotFoundError('Chromium not found: `apt-get install chromium` (make test does this)')
 
 @contextmanager
-def browser_page(width:int=1100, height:int=800):
-    """A fresh Playwright page in headless Debian Chromium; the browser is closed afterwards. Playwright's sync API:
-    not on a thread running an event loop, as a notebook's cells do; there, use it in a function run by
-    `await asyncio.to_thread(f)`"""
+def browser_page(width:int=1100, height:int=800, headers:dict=None):
+    """A fresh Playwright page in headless Debian Chromium (sending `headers` with every request, an operator's
+    `Authorization` say); the browser is closed afterwards. Playwright's sync API: not on a thread running an event
+    loop, as a notebook's cells do; there, use it in a function run by `await asyncio.to_thread(f)`"""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
             page = b.new_page(viewport=dict(width=width, height=height))
             page.set_default_timeout(15_000)
+            if headers: page.set_extra_http_headers(headers)
             yield page
         finally: b.close()
 

@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['SLOW_URL', 'MAX_ANSWER', 'counter', 'check_answer', 'sync_client', 'read_capped', 'aread_capped', 'task_submit',
-           'atask_submit', 'send_welcome_email', 'send_admin_notification', 'read_outbox', 'count_primes']
+           'atask_submit', 'BadAddress', 'send_welcome_email', 'send_admin_notification', 'read_outbox', 'count_primes']
 
 # %% ../../nbs/guide/03_tasks.ipynb #7e343f13
 import json, time, os, threading
 from pathlib import Path
 import httpx
+from ..execution import UserError
 
 # %% ../../nbs/guide/03_tasks.ipynb #cbdb7794
 SLOW_URL = 'http://127.0.0.1:8123'  # where the guide runs its slow API
@@ -108,10 +109,13 @@ def _post(outbox:str, **msg):
     with open(outbox, 'a') as f: f.write(json.dumps(msg) + '\n')
     return msg
 
+class BadAddress(UserError, ValueError):
+    "An address that cannot receive mail: a `UserError`, so the person who signed up is told why"
+
 async def send_welcome_email(to_address:str, # where to send it
                              outbox:str='outbox.jsonl'): # the file that stands in for the mail system
-    "Send the welcome email; `ValueError` for an address that cannot receive mail"
-    if '@' not in to_address: raise ValueError(f'cannot send email to {to_address!r}: no @ in the address')
+    "Send the welcome email; `BadAddress` (a `ValueError`) for an address that cannot receive mail"
+    if '@' not in to_address: raise BadAddress(f'cannot send email to {to_address!r}: no @ in the address')
     return _post(outbox, kind='welcome', to=to_address)
 
 async def send_admin_notification(username:str, # who signed up

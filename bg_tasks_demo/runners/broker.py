@@ -187,5 +187,6 @@ async def _record(self:BrokerRunner, task_id, rep):
     elif rep.get('cancelled'): self.journal.stopped(task_id, rep.get('attempt'))
     elif 'progress' in rep: self._progress(t, *rep['progress'])
     elif rep['ok']: self.settle(t, result=rep['result'])
-    else: self.settle(t, error=rep['error'], transient=rep['transient'])
+    else: self.settle(t, error=rep['error'], transient=rep['transient'], trace=rep.get('trace'),
+                      message=rep.get('message'))
     self.wake.set()

@@ -9,7 +9,8 @@ __all__ = ['InlineRunner', 'ImmediateRunner']
 import asyncio, json, math, os, socket, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
-from ..execution import TaskContext, TaskCancelled, Requeue, call, call_sync, describe, backoff, time_limit, log
+from ..execution import (TaskContext, TaskCancelled, Requeue, call, call_sync, describe, backoff, time_limit,
+    log, trace_of, message_of)
 from .base import Runner
 from ..controls import Upkeep
 from ..httpclient import shared_client
@@ -160,7 +161,8 @@ async def _run(self:InlineRunner, t:dict):
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
         # whatever it raised once asked to stop
         if t['id'] in self.cancelling: self.journal.stopped(t['id'], t['attempts'])
-        else: self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e))
+        else: self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e),
+                          trace=trace_of(e), message=message_of(e))
     else: self.settle(t, result=res)   # it finished, asked to stop or not: what it did is recorded
     finally:
         self.running.pop(t['id'], None)
@@ -173,14 +175,16 @@ def _progress(self:InlineRunner, t:dict, done, total):
 
 # %% ../../nbs/22_runner.ipynb #4d1ea72a
 @patch
-def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False):
-    "Record a task's outcome: its result, a retry later, or its failure"
-    try: self._settle(t, result, error, transient)
+def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
+           message:str=None):
+    "Record a task's outcome: its result, a retry later, or its failure (with its traceback and owner's message)"
+    try: self._settle(t, result, error, transient, trace, message)
     except Exception:
         log.exception('could not record the outcome of task %s; it stays running until recovered', t['id'])
 
 @patch
-def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False):
+def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
+            message:str=None):
     f = self.tasks.registry.get(t['name'])
     if error is None:
         try:
@@ -191,9 +195,9 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
     if transient and t['attempts'] < t['max_attempts']:
         wait = backoff(t['attempts'], self.retry_base, self.retry_cap)
         if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait,
-                                    t['attempts']) and self.loop is not None:
+                                    t['attempts'], trace) and self.loop is not None:
             self.loop.call_later(wait, self.wake.set)
-    elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts']):
+    elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts'], trace, message):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
 
 # %% ../../nbs/22_runner.ipynb #10079f59
@@ -255,6 +259,8 @@ class ImmediateRunner(InlineRunner):
         try:
             if f is None: raise LookupError(f'no task named {t["name"]!r} is registered')
             res = _run_sync(f, t['args'], self.context(t))
-        except Exception as e: self.settle(t, error=describe(e), transient=f is not None and f.transient(e))
+        except Exception as e:
+            self.settle(t, error=describe(e), transient=f is not None and f.transient(e), trace=trace_of(e),
+                        message=message_of(e))
         else: self.settle(t, result=res)
 

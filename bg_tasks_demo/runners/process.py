@@ -67,7 +67,7 @@ class ProcessRunner(InlineRunner):
             self.lost.pop(t['id'], None)
             raise RemoteTaskError(f'its worker process died {n} times in a row running it (last: {e})', False) from None
         self.lost.pop(t['id'], None)
-        if not out['ok']: raise RemoteTaskError(out['error'], out['transient'])
+        if not out['ok']: raise RemoteTaskError(out['error'], out['transient'], out.get('trace'), out.get('message'))
         return out['result']
 
     def _renew(self, pool, e):
