@@ -17,7 +17,7 @@ from .controls import Schedule
 from .events import task_event, Events
 from .runners.base import RUNNERS, EXTRAS, load, runner_class
 
-# %% ../nbs/21_core.ipynb #836e7070
+# %% ../nbs/21_core.ipynb #88cf7204
 def _bound(name:str, sig:inspect.Signature, args:tuple, kwargs:dict) -> dict:
     "The call's arguments by name, or `TypeError` if the task does not take them"
     try: return sig.bind(*args, **kwargs).arguments
@@ -32,6 +32,7 @@ def _not_json(name:str, args:dict) -> TypeError|None:
     try: json.dumps(args, allow_nan=False)
     except (TypeError, ValueError): return TypeError(f'task {name!r}: its arguments are not JSON-serialisable together')
 
+# %% ../nbs/21_core.ipynb #866f3f09
 # what `enqueue` takes besides the task's own arguments
 OPTIONS = ('delay', 'run_after', 'key', 'priority', 'queue', 'owner')
 _QUEUE = re.compile(r'[A-Za-z0-9_-]{1,64}')   # no dots: Dramatiq names its delay queues QUEUE.DQ
@@ -70,6 +71,7 @@ def options(f, delay=None, run_after=None, key=None, priority=None, queue=None, 
                 priority=f.priority if priority is None else _priority(priority),
                 queue=f.queue if queue is None else _queue(queue), belongs_to=_label(owner, 'owner'))
 
+# %% ../nbs/21_core.ipynb #ade008fe
 class TaskFn:
     "A registered task function: call it to run it here, `.enqueue()` it to run it in the background"
     def __init__(self, tasks, fn, name:str, retries:int, retry_on:tuple=(), fail_on:tuple=(), on_success=None,
@@ -176,7 +178,7 @@ class TaskHandle:
         if TaskHandle.render is None: importlib.import_module(VIEW)   # the view installs its badge when imported
         return TaskHandle.render(self)
 
-# %% ../nbs/21_core.ipynb #bfe120b4
+# %% ../nbs/21_core.ipynb #b07f5a22
 class Tasks:
     "Background tasks for a FastHTML app: a registry, a SQLite journal, and a runner"
     def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database)
@@ -218,28 +220,30 @@ class Tasks:
             raise ValueError(f'status must be one of {", ".join(STATUSES)}, got {status!r:.40}')
         return [TaskHandle(self, r) for r in self.journal.page(limit, before, status, name, belongs_to=owner)]
 
-    def task(self, fn=None, *, name:str=None, # registered name (default: the function's)
-             retries:int=None, # retries after the first attempt (default: the `Tasks` default)
-             retry_on:tuple=(), fail_on:tuple=(), # exceptions that are, or are not, worth retrying
-             on_success=None, # `on_success(db, task_id, result)`, in the transaction that records the result
-             # seconds an attempt may take; past it the attempt fails (and is retried) and is stopped where it can be
-             timeout:float=None,
-             priority:int=0, # higher runs first among due tasks (`enqueue(priority=)` overrides it)
-             queue:str='default', # only runners and workers serving this queue run it (`enqueue(queue=)` overrides it)
-             show=None): # `show(result)` -> FT: what the task's handle shows in place of its badge once it succeeded
-        "Decorator: register `fn` as a task of this app"
-        if fn is None:
-            return functools.partial(self.task, name=name, retries=retries, retry_on=retry_on, fail_on=fail_on,
-                                     on_success=on_success, timeout=timeout, priority=priority, queue=queue, show=show)
-        name = name or fn.__name__
-        if name in self.registry:
-            raise ValueError(f'a task named {name!r} is already registered; pass name= to tell them apart')
-        f = self.registry[name] = TaskFn(self, fn, name, self.retries if retries is None else retries, retry_on,
-                                         fail_on, on_success, timeout, priority, queue)
-        f.show = show
-        return f
+# %% ../nbs/21_core.ipynb #3ee41974
+@patch
+def task(self:Tasks, fn=None, *, name:str=None, # registered name (default: the function's)
+              retries:int=None, # retries after the first attempt (default: the `Tasks` default)
+              retry_on:tuple=(), fail_on:tuple=(), # exceptions that are, or are not, worth retrying
+              on_success=None, # `on_success(db, task_id, result)`, in the transaction that records the result
+              # seconds an attempt may take; past it the attempt fails (and is retried) and is stopped where it can be
+              timeout:float=None,
+              priority:int=0, # higher runs first among due tasks (`enqueue(priority=)` overrides it)
+              queue:str='default', # only runners and workers serving this queue run it (`enqueue(queue=)` overrides it)
+              show=None): # `show(result)` -> FT: what the task's handle shows in place of its badge once it succeeded
+    "Decorator: register `fn` as a task of this app"
+    if fn is None:
+        return functools.partial(self.task, name=name, retries=retries, retry_on=retry_on, fail_on=fail_on,
+                                 on_success=on_success, timeout=timeout, priority=priority, queue=queue, show=show)
+    name = name or fn.__name__
+    if name in self.registry:
+        raise ValueError(f'a task named {name!r} is already registered; pass name= to tell them apart')
+    f = self.registry[name] = TaskFn(self, fn, name, self.retries if retries is None else retries, retry_on,
+                                     fail_on, on_success, timeout, priority, queue)
+    f.show = show
+    return f
 
-# %% ../nbs/21_core.ipynb #113d621c
+# %% ../nbs/21_core.ipynb #219f9235
 @patch
 def _enqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
     try: row = self.journal.add(f.name, args, f.max_attempts, max_bytes=self.max_args, **opts)
@@ -255,6 +259,7 @@ def get(self:Tasks, id:int) -> TaskHandle|None:
     row = self.journal.get(id)
     return None if row is None else TaskHandle(self, row)
 
+# %% ../nbs/21_core.ipynb #5f134ebd
 @patch
 def cancel(self:Tasks, id:int) -> bool:
     "Cancel task `id`: a queued one at once, a running one is asked to stop (`h.cancelling`); `False` if it had ended"
@@ -270,6 +275,7 @@ def retry(self:Tasks, id:int=None) -> int:
     if n and self.runner is not None: self.runner.notify()
     return n
 
+# %% ../nbs/21_core.ipynb #9a467d8a
 # the task view, imported by name when first mounted or rendered: the contract does not import it
 VIEW = 'bg_tasks_demo.views'
 
@@ -323,7 +329,7 @@ def on_shutdown_signal(callback):
             if signal.getsignal(sig) is handler: signal.signal(sig, old)
     return restore
 
-# %% ../nbs/21_core.ipynb #7c092d39
+# %% ../nbs/21_core.ipynb #53a92362
 @patch(as_prop=True)
 def import_path(self:Tasks) -> str:
     "`module:attr` that imports this object in another process"
@@ -343,6 +349,7 @@ def make_runner(self:Tasks):
     self.runner = self.runner_cls(self, **self.runner_kw)
     return self.runner
 
+# %% ../nbs/21_core.ipynb #b05c8b72
 class _Lifespan:
     "An async generator that is an async context manager too: FastHTML's `lifespan=` wants the first, `async with` the second"
     def __init__(self, gen): self.gen = gen

@@ -94,7 +94,7 @@ def task_table(rows:list, prefix:str, status:str=None, name:str=None, limit:int=
 # %% ../nbs/23_views.ipynb #b4b78b04
 def badge(status:str, progress:float=0, message:str=None):
     """What a handle's badge shows: its status (as a class too, for styling), progress while running, the message
-    for its owner once failed (`TaskHandle.message`: never the internal error)"""
+    for its owner once failed (the handle's `message`: never the internal error)"""
     text = f'running {progress:.0%}' if status == 'running' and progress else status
     if status == 'failed' and message:
         text = message if message.startswith('failed') else f'failed: {re.sub(r"^attempt [0-9]+: ", "", message)}'

@@ -59,7 +59,7 @@ class InlineRunner(Runner):
         if here: self.wake.set()
         else: self.loop.call_soon_threadsafe(self.wake.set)
 
-# %% ../../nbs/22_runner.ipynb #c0d36e24
+# %% ../../nbs/22_runner.ipynb #bd5fa4af
 @patch
 async def _loop(self:InlineRunner):
     "Take work until stopped; a failing step is logged, marks the runner unhealthy, and is tried again after a backoff"
@@ -102,6 +102,7 @@ def _beat(self:InlineRunner):
     if n := self.journal.recover_dead(self.lease): log.warning('recovered %d task(s) of a runner that is gone', n)
     self.last_beat = time.time()
 
+# %% ../../nbs/22_runner.ipynb #419d8f5d
 @patch
 async def _step(self:InlineRunner) -> bool:
     "One round of work: renew the heartbeat now and then, claim due tasks and start them; whether to go again at once"
@@ -124,6 +125,7 @@ def _stop_cancelled(self:InlineRunner):
             self.cancelling.add(id)
             if self.running[id].get_name() == 'stoppable': self.running[id].cancel()
 
+# %% ../../nbs/22_runner.ipynb #42764190
 @patch
 def context(self:InlineRunner, t:dict) -> TaskContext:
     "The `TaskContext` for an attempt of task row `t`: progress goes to the journal and the task view"
@@ -144,6 +146,7 @@ async def _call(self:InlineRunner, t:dict, f, args:dict):
     try: return await asyncio.wait_for(work, f.timeout)
     except asyncio.TimeoutError: raise time_limit(f.timeout, thread=not f.is_async) from None
 
+# %% ../../nbs/22_runner.ipynb #08780697
 @patch
 async def _run(self:InlineRunner, t:dict):
     f = self.tasks.registry.get(t['name'])
