@@ -129,7 +129,7 @@ class TaskHandle:
         self.finished_at, self.run_after = row['finished_at'], row['run_after']
         self.key, self.priority, self.queue = row['key'], row['priority'], row['queue']
         self.cancelling = bool(row['cancel']) and row['status'] == 'running'
-        self.owner = row.get('belongs_to')
+        self.owner, self.waiting = row.get('belongs_to'), bool(row.get('waiting')) and row['status'] == 'running'
     @property
     def message(self) -> str|None:
         "What the task's owner is told about it: the task's own message if it failed with one, else a plain account"

@@ -109,7 +109,7 @@ def get(self:Journal, id:int) -> dict|None:
     return rows[0] if rows else None
 
 # %% ../nbs/20_journal.ipynb #6438ae89
-_CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, owner=? where {} returning *"
+_CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, owner=?, waiting=0 where {} returning *"
 _ORDER = 'priority desc, run_after, id'   # the most urgent first; among equals, the longest due
 
 def _in_queues(queues) -> tuple:
@@ -210,6 +210,17 @@ def stopped(self:Journal, id:int, attempt:int=None) -> bool:
                         [now, now, 'cancelled while running', None, id]) == 1
 
 @patch
+def waiting(self:Journal, id:int) -> bool:
+    "Running task `id` waits for a thread or a process: shown as waiting"
+    return self.execute("update bg_task set waiting=1 where id=? and status='running'", [id]) == 1
+
+@patch
+def started(self:Journal, id:int, attempt:int=None) -> bool:
+    "Running task `id`, which waited, starts now"
+    return self.execute(f"update bg_task set started_at=?, waiting=0 where id=? and status='running'{_of(attempt)}",
+                        [time.time(), id]) == 1
+
+@patch
 def set_progress(self:Journal, id:int, done:float, total:float=1) -> float:
     "Record how far running task `id` got, as a fraction; the fraction"
     f = min(max(done/total, 0.0), 1.0) if total else 0.0
@@ -263,6 +274,11 @@ def immediate(self:Journal):
 def beat(self:Journal, owner:str):
     "Owner `owner` (a runner) is alive: record when it last said so"
     self.execute('insert or replace into bg_owner values (?, ?)', [owner, time.time()])
+
+@patch
+def last_beat(self:Journal, prefix:str) -> float|None:
+    "The latest heartbeat of the runners whose owner id starts with `prefix`"
+    return self.q("select max(beat) b from bg_owner where substr(id, 1, ?) = ?", [len(prefix), prefix])[0]['b']
 
 @patch
 def retire(self:Journal, owner:str):

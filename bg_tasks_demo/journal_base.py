@@ -38,6 +38,7 @@ class TaskRow(TypedDict):
     belongs_to: str|None    # who the task belongs to (`enqueue(owner=)`): who may see and steer it besides admins
     message: str|None       # what its owner is told when it failed (`UserError`), if the task said
     history: list           # every finished attempt: `attempt`, `start`, `end`, `error`, `trace` (admins see it)
+    waiting: int            # 1 while a claimed task waits for a thread (it is `running`, but has not started)
 
 ROW = tuple(TaskRow.__annotations__)   # the keys, in order
 LIGHT = tuple(k for k in ROW if k not in ('args', 'history'))   # what lists and the change feed give: no arguments
@@ -108,6 +109,14 @@ def stopped(self:BaseJournal, id:int, attempt:int=None) -> bool:
     `retry_later`, `stopped`) adds the attempt to the task's `history`: its start, end, error and trace"""
     raise NotImplementedError
 @patch
+def waiting(self:BaseJournal, id:int) -> bool:
+    "Running task `id` waits for a thread or a process to run on: shown as waiting, not running"
+    raise NotImplementedError
+@patch
+def started(self:BaseJournal, id:int, attempt:int=None) -> bool:
+    "Running task `id`, which waited, starts now: its `started_at` is now, and it no longer waits"
+    raise NotImplementedError
+@patch
 def set_progress(self:BaseJournal, id:int, done:float, total:float=1) -> float:
     "Record how far running task `id` got; the fraction"
     raise NotImplementedError
@@ -131,6 +140,10 @@ def retry(self:BaseJournal, id:int=None) -> int:
 @patch
 def beat(self:BaseJournal, owner:str) -> None:
     "Owner `owner` (a runner) is alive now"
+    raise NotImplementedError
+@patch
+def last_beat(self:BaseJournal, prefix:str) -> float|None:
+    "The latest heartbeat of the runners whose owner id starts with `prefix` (a process: `host:pid:`), or `None`"
     raise NotImplementedError
 @patch
 def retire(self:BaseJournal, owner:str) -> None:

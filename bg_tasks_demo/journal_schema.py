@@ -14,7 +14,7 @@ create table if not exists bg_task (id integer primary key, name text not null, 
   status text not null, attempts integer not null default 0, max_attempts integer not null, error text, result text,
   progress real not null default 0, created_at real not null, run_after real not null default 0,
   started_at real, finished_at real, owner text, seq integer not null default 0, beat real,
-  belongs_to text, message text, history text,
+  belongs_to text, message text, history text, waiting integer not null default 0,
   key text, priority integer not null default 0, queue text not null default 'default',
   cancel integer not null default 0);
 create table if not exists bg_counts (status text primary key, n integer not null);
@@ -26,7 +26,7 @@ COLUMNS = dict(owner='text', seq='integer not null default 0', beat='real', key=
                 priority='integer not null default 0',
                 # added since the first journals: added to old files on open
                 queue="text not null default 'default'", cancel='integer not null default 0',
-                belongs_to='text', message='text', history='text')
+                belongs_to='text', message='text', history='text', waiting='integer not null default 0')
 INDEXES = '''
 create index if not exists bg_task_due on bg_task(status, run_after);
 create index if not exists bg_task_name on bg_task(name, id);

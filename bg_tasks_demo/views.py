@@ -78,7 +78,8 @@ def task_row(t:dict, prefix:str):
           Button('Cancel', hx_post=f'{prefix}/{id}/cancel', cls='cancel secondary',
                  **act) if st == 'queued' or (st == 'running' and not stopping) else ''
     later = st == 'queued' and t['run_after'] > time.time()
-    due = f' (due {_when(t["run_after"])})' if later else ' (stopping)' if stopping else ''
+    due = f' (due {_when(t["run_after"])})' if later else ' (stopping)' if stopping else \
+          ' (waiting for a thread)' if st == 'running' and t.get('waiting') else ''
     return Tr(Td(A(id, href=f'{prefix}/{id}')), Td(t['name'], *_tags(t)), Td(st + due, cls=f'status {st}'),
               Td(f"{t['attempts']}/{t['max_attempts']}"), Td(Progress(value=f"{t['progress'] or 0:.2f}", max='1')),
               Td(t['error'] or '', cls='error'), Td(btn), id=f'bg-task-{id}')
@@ -108,8 +109,7 @@ def shown(h):
 def handle_badge(h, actions=()):
     "The task handle `h` as an FT element that updates itself over the mounted task view's stream"
     kw = dict(id=f'bg-handle-{h.id}', cls='bg-badge', data_task=h.id)
-    prefix, body = h.tasks.prefix, shown(h)
-    if body is None: body = (badge(h.status, h.progress, h.message), *actions)
+    prefix, body = h.tasks.prefix, badge_body(h, (lambda _: actions) if actions else None)
     if prefix is None or h.status in FINAL: return Span(body, **kw)
     return Span(body, hx_ext='sse', sse_connect=f'{prefix}/{h.id}/events', sse_swap='status', sse_close='done', **kw)
 
@@ -154,7 +154,8 @@ def badge_body(h, actions=None):
     "What the badge of `h` holds now: the task's own view of its result once it succeeded, else its status and actions"
     if (body := shown(h)) is not None: return body
     acts = actions(h) if actions else ()
-    return Span(badge(h.status, h.progress, h.message), *acts) if acts else badge(h.status, h.progress, h.message)
+    b = Span('waiting', cls='bg-status running waiting') if h.waiting else badge(h.status, h.progress, h.message)
+    return Span(b, *acts) if acts else b
 
 def task_stream(tasks, id:int, keepalive:float=15, look:float=1,
                 actions=None): # `actions(h)`: the buttons this viewer may use on the task (none by default)
@@ -165,8 +166,8 @@ def task_stream(tasks, id:int, keepalive:float=15, look:float=1,
             last, sent = None, time.monotonic()
             while True:
                 h = tasks.get(id)
-                if (h.status, h.progress, h.message, h.cancelling) != last:
-                    last, sent = (h.status, h.progress, h.message, h.cancelling), time.monotonic()
+                if (now := (h.status, h.progress, h.message, h.cancelling, h.waiting)) != last:
+                    last, sent = now, time.monotonic()
                     yield sse_message(badge_body(h, actions), 'status')
                     if h.status in FINAL:
                         yield sse_message(h.status, 'done'); return

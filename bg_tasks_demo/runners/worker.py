@@ -6,7 +6,7 @@
 __all__ = ['RUNNER_KW', 'work', 'WorkerRunner']
 
 # %% ../../nbs/22a_sqlite_worker.ipynb #a2200004
-import asyncio, json, os, signal, sys, time
+import asyncio, json, os, signal, socket, sys, time
 from pathlib import Path
 from fastcore.utils import patch
 from ..core import Tasks, log, backoff
@@ -99,3 +99,14 @@ async def stop(self:WorkerRunner, grace:float=None):
             p.kill(); await p.wait()
     self.main.cancel()
     await asyncio.gather(self.main, return_exceptions=True)
+
+@patch
+def health(self:WorkerRunner) -> dict:
+    "The supervisor's health, and the worker's own: alive but silent past its lease (frozen, stopped) is not healthy"
+    h, p = Runner.health(self), self.proc
+    if not h['ok'] or p is None or p.returncode is not None: return h
+    lease, beat = self.kw.get('lease', 30), self.journal.last_beat(f'{socket.gethostname()}:{p.pid}:')
+    if beat is not None and (quiet := time.time() - beat) > lease:
+        return dict(ok=False, problem=f'the worker process (pid {p.pid}) is alive but silent for {quiet:.0f}s '
+                                      f'(its lease is {lease:g}s): frozen or stopped?')
+    return h
