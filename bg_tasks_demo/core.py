@@ -136,19 +136,20 @@ class TaskHandle:
         if self.status == 'failed':
             return self.row.get('message') or f'failed after {self.attempts} attempt{"s" * (self.attempts != 1)}'
         return 'cancelled' if self.status == 'cancelled' else None
+    def _whole(self) -> dict:
+        "The row with its arguments and history: a listed row has neither, so it is read again, once"
+        if 'args' not in self.row: self.row = self.tasks.journal.get(self.id) or self.row
+        return self.row
     @property
     def history(self) -> list:
         "Every finished attempt: `attempt`, `start`, `end`, `error`, `trace` (for admins)"
-        if 'history' not in self.row: self.row = self.tasks.journal.get(self.id) or self.row
-        return self.row.get('history') or []
+        return self._whole().get('history') or []
     @property
     def result(self):
         "The task's return value (decoded from JSON), once it succeeded"
         return self.row['result']
     @property
-    def args(self) -> dict:
-        if 'args' not in self.row: self.row = self.tasks.journal.get(self.id) or self.row   # a listed row has none
-        return self.row.get('args')
+    def args(self) -> dict: return self._whole().get('args')
     @property
     def done(self) -> bool: return self.status in FINAL
     def refresh(self):

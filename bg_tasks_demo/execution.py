@@ -9,6 +9,7 @@ __all__ = ['log', 'TaskCancelled', 'Requeue', 'RemoteTaskError', 'UserError', 'i
 # %% ../nbs/21b_execution.ipynb #27c8889f
 import asyncio, functools, logging, math, random, threading, time, traceback
 import httpx
+from .journal_base import TRACE_MAX
 
 # %% ../nbs/21b_execution.ipynb #c98a2bed
 log = logging.getLogger('bg_tasks_demo')
@@ -153,7 +154,8 @@ def outcome(f, args:dict, ctx:TaskContext, timeout:float=None) -> dict:
 def trace_of(e:BaseException) -> str:
     "The traceback of `e`, for admins (one reported from elsewhere is that one)"
     if isinstance(e, RemoteTaskError): return e.trace
-    return ''.join(traceback.format_exception(type(e), e, e.__traceback__))[-8000:]   # the end: where it was raised
+    # the end of it: where it was raised
+    return ''.join(traceback.format_exception(type(e), e, e.__traceback__))[-TRACE_MAX:]
 
 def message_of(e:BaseException) -> str|None:
     "What the task's owner is told about `e`: the message of a `UserError`, else nothing (the view says 'failed')"

@@ -62,7 +62,7 @@ def stats_line(s:dict, id='bg-stats', health:dict=None):
     warn = Strong(f" · not running tasks: {health['problem']}", cls='bg-unhealthy') if sick else ''
     return P(' · '.join(f'{k}: {s.get(k, 0)}' for k in STATUSES), warn, id=id)
 
-def _when(ts): return time.strftime('%H:%M:%S', time.localtime(ts)) if ts else ''
+def _when(ts, fmt:str='%H:%M:%S'): return time.strftime(fmt, time.localtime(ts)) if ts else ''
 
 def _tags(t:dict):
     "What sets a task apart from its kind: its key, a priority, a queue other than the default"
@@ -106,10 +106,10 @@ def shown(h):
     f = h.tasks.registry.get(h.name)
     return f.show(h.result) if h.status == 'succeeded' and f is not None and getattr(f, 'show', None) else None
 
-def handle_badge(h, actions=()):
+def handle_badge(h, actions=None): # `actions(h)`: the buttons its viewer may use (none by default)
     "The task handle `h` as an FT element that updates itself over the mounted task view's stream"
     kw = dict(id=f'bg-handle-{h.id}', cls='bg-badge', data_task=h.id)
-    prefix, body = h.tasks.prefix, badge_body(h, (lambda _: actions) if actions else None)
+    prefix, body = h.tasks.prefix, badge_body(h, actions)
     if prefix is None or h.status in FINAL: return Span(body, **kw)
     return Span(body, hx_ext='sse', sse_connect=f'{prefix}/{h.id}/events', sse_swap='status', sse_close='done', **kw)
 
@@ -258,7 +258,7 @@ async def rows(self:TaskView, req):
     except ValueError as e: return bad_request(str(e))
     return task_table(rows, self.prefix, status, name, limit)
 
-def _date(ts): return time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(ts)) if ts else ''
+def _date(ts): return _when(ts, '%Y-%m-%d %H:%M:%S')
 
 def _took(a, b) -> str:
     "How long from `a` to `b`, for people: `0.31 s`, `4 min 5 s`"
@@ -288,7 +288,7 @@ async def detail(self:TaskView, req):
     h, err = self.task(req)
     if err: return err
     adm = self.access.is_admin(req)
-    return Titled(f'Task {h.id}: {h.name}', P(handle_badge(h, self.actions(req)(h))), task_facts(h, adm),
+    return Titled(f'Task {h.id}: {h.name}', P(handle_badge(h, self.actions(req))), task_facts(h, adm),
                   *((H3('Attempts'), attempts_table(h), A('all tasks', href=self.prefix or '/')) if adm else ()))
 
 # %% ../nbs/23_views.ipynb #3f8cc316
@@ -319,7 +319,7 @@ async def control(self:TaskView, req, action):
     if err: return err
     action(h.id)
     h = self.tasks.get(h.id)
-    if (await req.form()).get('as') == 'badge': return handle_badge(h, self.actions(req)(h))
+    if (await req.form()).get('as') == 'badge': return handle_badge(h, self.actions(req))
     if not self.access.is_admin(req): return JSONResponse(h.as_dict(admin=False))
     return task_row(h.row, self.prefix)
 @patch
@@ -342,10 +342,11 @@ ADMIN_ONLY = ('api_stats', 'events', 'rows', 'retry_failed', 'index')
 
 def guarded(fn, auth=None, access:Access=None, admin_only:bool=False):
     "`fn`, behind the cross-site check, the app's `auth` hook and, for the view of every task, the admin check"
+    access = access or Access()
     async def handler(req):
         if (msg := cross_site_refusal(req.method, req.headers)): return bad_request(msg, 403)
         if auth is not None and (resp := auth(req)) is not None: return resp
-        if admin_only and not (access or Access()).is_admin(req):
+        if admin_only and not access.is_admin(req):
             return bad_request('the task view is for admins (`mount(..., admin=...)` says who they are)', 403)
         return await fn(req)
     return handler

@@ -12,6 +12,7 @@ from fasthtml.common import *
 from starlette.responses import JSONResponse
 from .. import Tasks
 from ..views import parse_int, stats_line, event_stream, task_table, CrossSiteGuard
+from ..access import Access
 from .assets import serve_assets
 from .store import Store
 from .dashboard import page, result_item, results_list
@@ -52,7 +53,7 @@ def demo_app(tasks:Tasks, admin=None, # `admin(req) -> bool`: who sees every tas
     serve_assets(app, app_kw.get('static_path'))
     app.add_middleware(CrossSiteGuard)
     tasks.mount(app, '/tasks', admin=admin)
-    app.state.is_admin = lambda req: bool(admin and admin(req))
+    app.state.is_admin = Access(admin).is_admin   # the view's own answer (nobody without `admin`)
     return app, rt
 
 # %% ../../nbs/guide/08_demo.ipynb #7294383a

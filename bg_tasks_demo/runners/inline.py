@@ -20,14 +20,12 @@ class SyncPool:
     "Threads for sync task functions: `size` busy at most; one stuck past its time limit gives up its place (`spare` such)"
     def __init__(self, size:int, spare:int=None):
         self.size, self.spare = size, size if spare is None else spare
-        self.free, self.stuck, self.waiting = asyncio.Semaphore(size), set(), 0
+        self.free, self.stuck = asyncio.Semaphore(size), set()
     async def run(self, fn, timeout:float=None, on_wait=None, on_start=None):
         "`fn()` in a thread once one is free (`on_wait()`, `on_start()` if it must wait); `TimeoutError` `timeout` s after it started"
         waited = self.free.locked()
         if waited and on_wait: on_wait()
-        self.waiting += 1
-        try: await self.free.acquire()
-        finally: self.waiting -= 1
+        await self.free.acquire()
         loop, done, held = asyncio.get_running_loop(), asyncio.get_running_loop().create_future(), [True]
         def release():
             if held[0]: held[0] = False; self.free.release()
