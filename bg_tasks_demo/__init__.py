@@ -5,13 +5,13 @@ __version__ = "0.0.1"
 
 # %% auto #0
 __all__ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'RemoteTaskError', 'UserError', 'JournalFull',
-           'TokenAdmin', 'STATUSES']
+           'JournalBusy', 'TokenAdmin', 'STATUSES']
 
 # %% ../nbs/10_quickstart.ipynb #afe3a1bc
 from .core import Tasks, TaskFn, TaskHandle, TaskContext, TaskCancelled, RemoteTaskError, UserError
-from .journal import STATUSES, JournalFull
+from .journal import STATUSES, JournalFull, JournalBusy
 from .access import TokenAdmin
 
 # %% ../nbs/10_quickstart.ipynb #09501496
 _all_ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'RemoteTaskError', 'UserError', 'JournalFull',
-        'TokenAdmin', 'STATUSES']
+        'JournalBusy', 'TokenAdmin', 'STATUSES']

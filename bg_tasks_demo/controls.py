@@ -51,18 +51,18 @@ class Upkeep:
         self.seen, self.wake_at, self.next_prune, self.pruner, self.batch, self.pruned = {}, {}, 0, None, 200, 0
 
     def step(self, loop=None, wake:asyncio.Event=None, now:float=None):
-        "Take due slots; start pruning if it is time; ask `loop` to set `wake` when the next slot comes"
+        "Take due slots; start pruning if it is time; ask `loop` to set `wake` when the next slot comes (from any thread)"
         now = now or time.time()
         for name, sched in self.tasks.schedules.items():
             slot = sched.slot(now)
             if slot > self.seen.get(name, -math.inf): self._take(name, slot); self.seen[name] = slot
             nxt = sched.next(now)
             if loop is not None and wake is not None and self.wake_at.get(name) != nxt:
-                self.wake_at[name] = nxt; loop.call_later(max(0, nxt - now), wake.set)
+                self.wake_at[name] = nxt; loop.call_soon_threadsafe(loop.call_later, max(0, nxt - now), wake.set)
         idle = self.pruner is None or self.pruner.done()
         if self.tasks.retention and loop is not None and now >= self.next_prune and idle:
             self.next_prune = now + self.prune_every
-            self.pruner = loop.create_task(self.prune(now - self.tasks.retention))
+            self.pruner = asyncio.run_coroutine_threadsafe(self.prune(now - self.tasks.retention), loop)
 
     def _take(self, name:str, slot:float):
         f, j = self.tasks.registry[name], self.tasks.journal
@@ -93,4 +93,4 @@ class Upkeep:
 
     async def close(self):
         if self.pruner is not None and not self.pruner.done():
-            self.pruner.cancel(); await asyncio.gather(self.pruner, return_exceptions=True)
+            self.pruner.cancel(); await asyncio.gather(asyncio.wrap_future(self.pruner), return_exceptions=True)

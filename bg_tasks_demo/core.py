@@ -193,6 +193,8 @@ class Tasks:
                  retention:float=7*86400,
                  journal=None, # any `BaseJournal` to use instead of a `SqliteJournal` on `db`
                  max_args:int=64*1024, # a task's arguments, as JSON, may be this long at most (`None`: no cap)
+                 # seconds an `enqueue` waits at most for the journal's write lock (at most 0.25 on an event loop)
+                 enqueue_wait:float=2.0,
                  # passed to the runner (`concurrency`, `threads`, `processes`, `grace`, `retry_base`, ...)
                  **runner_kw):
         self.runner_cls = runner_class(runner)
@@ -203,7 +205,7 @@ class Tasks:
         self.path = str(getattr(journal, 'path', None) or db)
         self.runner_name, self.retries, self._import_path, self.runner_kw = name, retries, import_path, runner_kw
         self.retention, self.schedules = retention, {}   # `@tasks.periodic` fills `schedules` (`21a_controls`)
-        self.max_args = max_args
+        self.max_args, self.enqueue_wait = max_args, enqueue_wait
         if needs_broker: self.runner_kw['broker_url'] = broker_url
         self.registry, self.events, self._journal = {}, Events(lambda: self.journal), journal
         self.runner, self.prefix = None, None
@@ -247,12 +249,19 @@ def task(self:Tasks, fn=None, *, name:str=None, # registered name (default: the 
 # %% ../nbs/21_core.ipynb #219f9235
 @patch
 def _enqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
-    try: row = self.journal.add(f.name, args, f.max_attempts, max_bytes=self.max_args, **opts)
+    try: row = self.journal.add(f.name, args, f.max_attempts, max_bytes=self.max_args, wait=self._wait(), **opts)
     except (TypeError, ValueError) as e: raise (_not_json(f.name, args) or type(e)(f'task {f.name!r}: {e}')) from None
     h = TaskHandle(self, row)
     r = self.runner or (self.make_runner() if getattr(self.runner_cls, 'runs_in_enqueue', False) else None)
     if r is not None: r.enqueued(h)
     return h
+
+@patch
+def _wait(self:Tasks) -> float:
+    "How long this `enqueue` may wait for the journal: `enqueue_wait`, but never long on an event loop's thread"
+    try: asyncio.get_running_loop()
+    except RuntimeError: return self.enqueue_wait
+    return min(self.enqueue_wait, 0.25)
 
 @patch
 def get(self:Tasks, id:int) -> TaskHandle|None:
@@ -296,6 +305,10 @@ def health(self:Tasks) -> dict:
     "Whether the runner is doing its work: `ok`, and the `problem` when it is not"
     idle = dict(ok=False, problem="no runner started (the app's lifespan starts it)")
     h = self.runner.health() if self.runner else idle
+    j = self.journal
+    if h['ok'] and getattr(j, 'locked_since', None) and j.write_locked():   # an enqueue found it locked: still?
+        h = dict(ok=False, problem='the task journal is locked by another process (a backup, a migration, a sqlite3 '
+                                   'shell?): new tasks are refused (503) until it is released')
     return dict(ok=h['ok'], runner=self.runner_name, problem=h['problem'])
 
 # %% ../nbs/21_core.ipynb #7433adaf

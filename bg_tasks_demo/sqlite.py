@@ -7,8 +7,10 @@ __all__ = ['patiently', 'SharedDB', 'Watch']
 
 # %% ../nbs/19a_sqlite.ipynb #aa7dacd9
 import threading, time
+from contextlib import contextmanager
 from pathlib import Path
 import apsw
+from fastcore.utils import patch
 from fastlite import database
 
 # %% ../nbs/19a_sqlite.ipynb #7340c5d6
@@ -27,14 +29,16 @@ def patiently(connect, busy_ms:int=30_000):
 
 # %% ../nbs/19a_sqlite.ipynb #acc8b382
 class SharedDB:
-    "A fastlite database shared safely by threads: one apsw connection behind a lock"
+    """A fastlite database shared safely by threads: one apsw connection behind a lock for writes, and one of its own
+    for `read`, so that a read never waits behind a write that waits for another process"""
     def __init__(self, path, # SQLite file (`:memory:` works too, for one process)
                  busy_ms:int=30_000): # how long to wait for another process's write lock
-        self.path, self.lock = str(path), threading.RLock()
+        self.path, self.lock, self.busy_ms = str(path), threading.RLock(), busy_ms
         if self.path != ':memory:': Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = patiently(lambda: database(self.path), busy_ms)
         self.db.conn.set_busy_timeout(busy_ms)
         self.db.execute('pragma synchronous=normal')
+        self.reader, self.rlock = None, threading.Lock()
 
     def __enter__(self): self.lock.acquire(); return self.db
     def __exit__(self, *exc): self.lock.release()
@@ -49,6 +53,61 @@ class SharedDB:
             return self.db.conn.changes()
     def close(self):
         with self: self.db.conn.close()
+        with self.rlock:
+            if self.reader is not None: self.reader.conn.close()
+
+# %% ../nbs/19a_sqlite.ipynb #6ad9d1be
+@patch
+def read(self:SharedDB, sql, params=None) -> list:
+    "Run a read-only query on the reader connection: it never waits behind this process's writes; a list of dicts"
+    if self.path == ':memory:': return self.q(sql, params)
+    with self.rlock:
+        if self.reader is None:
+            self.reader = patiently(lambda: database(self.path), self.busy_ms)
+            self.reader.conn.set_busy_timeout(self.busy_ms)
+        return self.reader.q(sql, params)
+
+# %% ../nbs/19a_sqlite.ipynb #5d170a29
+@patch
+@contextmanager
+def writing(self:SharedDB, wait:float=None): # seconds at most for this process's lock and SQLite's (`None`: `busy_ms`)
+    "Hold the lock for a write that waits at most `wait` seconds: `TimeoutError` past it"
+    if wait is None:
+        with self as db: yield db
+        return
+    end = time.monotonic() + wait
+    if not self.lock.acquire(timeout=wait): raise TimeoutError(f'another thread held the database for {wait:g}s')
+    try:
+        self.db.conn.set_busy_timeout(max(1, int((end - time.monotonic()) * 1000)))
+        try: yield self.db
+        except apsw.BusyError as e: raise TimeoutError(f'another process held the write lock for {wait:g}s') from e
+        finally: self.db.conn.set_busy_timeout(self.busy_ms)
+    finally: self.lock.release()
+
+@patch
+def write_locked(self:SharedDB) -> bool|None:
+    "Does another process hold the file's write lock right now? `None`: cannot tell (a thread of ours is writing)"
+    if self.path == ':memory:': return False
+    if not self.lock.acquire(blocking=False): return None
+    try:
+        self.db.conn.set_busy_timeout(0)
+        try: self.db.execute('begin immediate')
+        except apsw.BusyError: return True
+        self.db.execute('rollback')
+        return False
+    finally:
+        self.db.conn.set_busy_timeout(self.busy_ms); self.lock.release()
+
+@patch
+@contextmanager
+def immediate(self:SharedDB):
+    "One transaction that takes the write lock at once (hold `self`'s lock around it)"
+    # a deferred transaction that reads first cannot become a writer once another process has committed since
+    # its read (SQLITE_BUSY_SNAPSHOT): it fails at once, without waiting. One that starts as a writer waits its turn.
+    self.db.execute('begin immediate')
+    try: yield
+    except BaseException: self.db.execute('rollback'); raise
+    else: self.db.execute('commit')
 
 # %% ../nbs/19a_sqlite.ipynb #25b63645
 class Watch:

@@ -14,7 +14,7 @@ from starlette.datastructures import Headers
 from fastcore.utils import patch
 from fasthtml.common import *
 from starlette.responses import JSONResponse, Response
-from .journal import STATUSES, FINAL, JournalFull
+from .journal import STATUSES, FINAL, JournalUnavailable, JournalFull
 from .core import TaskHandle
 from .access import Access, TokenAdmin, ViewHeaders
 
@@ -79,7 +79,7 @@ def task_row(t:dict, prefix:str):
                  **act) if st == 'queued' or (st == 'running' and not stopping) else ''
     later = st == 'queued' and t['run_after'] > time.time()
     due = f' (due {_when(t["run_after"])})' if later else ' (stopping)' if stopping else \
-          ' (waiting for a thread)' if st == 'running' and t.get('waiting') else ''
+          ' (waiting to start)' if st == 'running' and t.get('waiting') else ''   # for a thread, a process, a worker
     return Tr(Td(A(id, href=f'{prefix}/{id}')), Td(t['name'], *_tags(t)), Td(st + due, cls=f'status {st}'),
               Td(f"{t['attempts']}/{t['max_attempts']}"), Td(Progress(value=f"{t['progress'] or 0:.2f}", max='1')),
               Td(t['error'] or '', cls='error'), Td(btn), id=f'bg-task-{id}')
@@ -266,10 +266,15 @@ def _took(a, b) -> str:
     s = max(b - a, 0)
     return f'{s:.2f} s' if s < 60 else f'{int(s // 60)} min {int(s % 60)} s'
 
+def _lost(h) -> str:
+    "Runs cut short (a lost worker, a shutdown, a lost message): told, and not counted against the retries"
+    n = sum(bool(e.get('lost')) for e in h.history)
+    return f' (and {n} run{"s" * (n > 1)} lost with a worker or a restart, not counted)' if n else ''
+
 def task_facts(h, admin:bool=False):
     "A task's facts as a table: what its owner may know, and for admins the internal error and where it runs"
     rows = [('status', h.status), ('message' if not admin else 'error', h.message if not admin else h.error),
-            ('attempts', f'{h.attempts}/{h.max_attempts}'), ('created', _date(h.created_at)),
+            ('attempts', f'{h.attempts}/{h.max_attempts}' + _lost(h)), ('created', _date(h.created_at)),
             ('started', _date(h.started_at)), ('finished', _date(h.finished_at)),
             ('waited', _took(h.created_at, h.started_at)), ('took', _took(h.started_at, h.finished_at)),
             ('result', Code(json.dumps(h.result))), ('arguments', Code(json.dumps(h.args)))]
@@ -279,8 +284,8 @@ def task_facts(h, admin:bool=False):
 def attempts_table(h):
     "Every finished attempt of `h`, with its error and traceback: for admins"
     return Table(Thead(Tr(*map(Th, ('attempt', 'started', 'took', 'error')))),
-                 Tbody(*[Tr(Td(e['attempt']), Td(_date(e['start'])), Td(_took(e['start'], e['end'])),
-                            Td(e['error'] or 'succeeded', Details(Summary('traceback'), Pre(e['trace'])) if e.get('trace') else ''))
+                 Tbody(*[Tr(Td(e['attempt'], ' (lost, not counted)' if e.get('lost') else ''), Td(_date(e['start'])),
+                            Td(_took(e['start'], e['end'])), Td(e['error'] or 'succeeded', Details(Summary('traceback'), Pre(e['trace'])) if e.get('trace') else ''))
                          for e in h.history]), cls='bg-attempts')
 
 @patch
@@ -329,9 +334,10 @@ async def cancel(self:TaskView, req): return await self.control(req, self.tasks.
 
 # %% ../nbs/23_views.ipynb #ab5349b3
 def journal_full(req, exc):
-    "A full journal, anywhere in the app (a handler's `enqueue`): 503, nothing was accepted, try later"
-    return JSONResponse({'error': 'cannot take new tasks now: the task journal is full'}, status_code=503,
-                        headers={'Retry-After': '60'})
+    "A full or locked journal, anywhere in the app (a handler's `enqueue`): 503, nothing was accepted, try later"
+    why = 'is full' if isinstance(exc, JournalFull) else 'is locked by another process'
+    return JSONResponse({'error': f'cannot take new tasks now: the task journal {why}'}, status_code=503,
+                        headers={'Retry-After': str(exc.retry_after)})
 
 ROUTES = [('/api/stats', 'get', 'api_stats'), ('/health', 'get', 'health'), ('/api/tasks', 'get', 'api_tasks'),
           ('/api/{id}', 'get', 'api_task'), ('/events', 'get', 'events'), ('/rows', 'get', 'rows'),
@@ -370,5 +376,5 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
     for path, method, name in ROUTES:
         app.route(prefix + path or '/', methods=[method])(guarded(getattr(view, name), auth, access, name in ADMIN_ONLY))
     app.add_middleware(ViewHeaders, prefix=prefix, admin=admin)
-    app.add_exception_handler(JournalFull, journal_full)   # an `enqueue` in any handler that finds no room: 503
+    app.add_exception_handler(JournalUnavailable, journal_full)   # an `enqueue` in any handler that finds no room: 503
     return app

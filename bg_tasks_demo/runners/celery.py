@@ -7,12 +7,13 @@ __all__ = ['VISIBILITY', 'RESTORE_EVERY', 'running', 'make_celery', 'Reporter', 
            'exec_celery']
 
 # %% ../../nbs/25a_celery.ipynb #c5a10004
-import asyncio, os, sys, threading, time
+import asyncio, json, os, sys, threading, time
 from celery import Celery
 from kombu import Connection
 import redis
 from ..core import log
-from .broker import BrokerRunner, TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_queue, run_reported
+from bg_tasks_demo.runners.broker import (BrokerRunner, TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_queue, run_reported,
+    WorkerBeat)
 
 # %% ../../nbs/25a_celery.ipynb #c5a10007
 VISIBILITY, RESTORE_EVERY = 60, 5
@@ -52,7 +53,7 @@ class Reporter:
 
 running = {}   # delivery tag -> task id, for the messages this worker process is running
 
-def declare(app:Celery, tasks, url:str):
+def declare(app:Celery, tasks, url:str, beat:WorkerBeat=None): # a worker's presence and start guard (`24a_broker`)
     "Register `run_task` on `app`: run a task of `tasks` named in a message, report to the app"
     reporter, flags = Reporter(url), RedisFlags(url)
     @app.task(name='bg_tasks_demo.run_task', bind=True)
@@ -60,7 +61,7 @@ def declare(app:Celery, tasks, url:str):
         # kombu's virtual transports put it there
         tag = (getattr(self.request, 'properties', None) or {}).get('delivery_tag')
         if tag: running[tag] = task_id
-        try: run_reported(tasks, reporter, task_id, name, args, attempt, max_attempts, flags)
+        try: run_reported(tasks, reporter, task_id, name, args, attempt, max_attempts, flags, beat)
         finally: running.pop(tag, None)
     return run_task
 
@@ -91,7 +92,20 @@ class CeleryRunner(BrokerRunner):
     def _dispatch(self, t:dict):
         self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'],
                                                            t['max_attempts']],
-                           queue=broker_queue(t['queue']), retry=False)
+                           queue=broker_queue(t['queue']), retry=False,
+                           task_id=f"bg-{t['id']}-{t['attempts']}")   # an id that names the attempt, for the audit
+    def _held(self, queues:list) -> set:
+        "Messages queued (kombu's list per queue) or delivered and not acknowledged (its `unacked` hash)"
+        r, ids = self.flags._r(), set()
+        msgs = [json.loads(m) for q in queues for m in r.lrange(broker_queue(q), 0, -1)]
+        msgs += [json.loads(m)[0] for m in r.hvals('unacked')]   # [message, exchange, routing key]
+        for m in msgs:
+            tid = str(m.get('headers', {}).get('id', ''))
+            if tid.startswith('bg-'): ids.add(tuple(map(int, tid[3:].split('-'))))
+        return ids
+    def _reports_pending(self) -> int:
+        r = self.flags._r()
+        return r.llen(RESULT_QUEUE) + sum(json.loads(m)[2] == RESULT_QUEUE for m in r.hvals('unacked'))
     def _disconnect(self, grace:float):
         self.done.set(); self.consumer.join(10)
 
@@ -105,7 +119,7 @@ class CeleryRunner(BrokerRunner):
                         try: msg = q.get(block=True, timeout=0.5)
                         except q.Empty: continue
                         rep = dict(msg.payload); task_id = rep.pop('task_id')
-                        asyncio.run_coroutine_threadsafe(self._record(task_id, rep), self.loop).result(timeout=60)
+                        self._on_report(task_id, rep)
                         msg.ack()
             except Exception as e:
                 if self.done.is_set(): return
@@ -117,6 +131,7 @@ def exec_celery(app:str, broker_url:str, threads:int=8, path:str='.', visibility
                 queues:list=('default',)): # our queues this worker serves
     "Become Celery's worker command line for app `app` (`module:attr`), `threads` threads"
     env = dict(os.environ, BG_APP=app, BG_BROKER_URL=broker_url, BG_VISIBILITY=str(visibility_timeout),
+               BG_QUEUES=','.join(queues),
                PYTHONPATH=os.pathsep.join([os.path.abspath(path), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep))
     os.execve(sys.executable, [sys.executable, '-m', 'celery', '-A', 'bg_tasks_demo.runners.celery_worker', 'worker',
                                '-Q', ','.join(map(broker_queue, queues)),

@@ -11,7 +11,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from ..core import log
 from .broker import (BrokerRunner, TASK_QUEUE, RESULT_QUEUE, broker_queue, app_queues, RedisFlags,
-    deliver, run_reported, redis_url)
+    deliver, run_reported, redis_url, WorkerBeat)
 
 # %% ../../nbs/25_dramatiq.ipynb #6ad10638
 HEARTBEAT_MS, MAINTENANCE = 30_000, 1_000_000
@@ -36,13 +36,14 @@ def keep_alive(broker, every:float=None) -> threading.Thread:
 
 # %% ../../nbs/25_dramatiq.ipynb #49ea111f
 def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
-            on_report=None): # `on_report(task_id, report)`, where reports are consumed
+            on_report=None, # `on_report(task_id, report)`, where reports are consumed
+            beat:WorkerBeat=None): # a worker's presence and start guard (`24a_broker`)
     "Declare `run_task` and `report` on `broker`"
     # the stub broker has none
     flags = RedisFlags(client=broker.client) if tasks is not None and hasattr(broker, 'client') else None
     def run_task(task_id:int, name:str, args:dict, attempt:int=1, max_attempts:int=1):
         if tasks is None: raise RuntimeError('tasks are run by bg_worker, not by the app')
-        run_reported(tasks, report, task_id, name, args, attempt, max_attempts, flags)
+        run_reported(tasks, report, task_id, name, args, attempt, max_attempts, flags, beat)
     def report_fn(task_id:int, rep:dict):
         if on_report is None: raise RuntimeError('reports are consumed by the app, not by workers')
         on_report(task_id, rep)
@@ -65,7 +66,16 @@ class DramatiqRunner(BrokerRunner):
         self.consumer.start()
     def _dispatch(self, t:dict):
         msg = self.run.message(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts'])
-        self.broker.enqueue(msg.copy(queue_name=broker_queue(t['queue'])))
+        # an id that names the attempt: the audit finds it in Redis
+        self.broker.enqueue(msg.copy(queue_name=broker_queue(t['queue']), message_id=f"bg-{t['id']}-{t['attempts']}"))
+    def _held(self, queues:list) -> set:
+        "Messages queued or delivered and not acknowledged: the ids in `dramatiq:QUEUE.msgs`"
+        c, ids = self.broker.client, set()
+        for q in queues:
+            for k in c.hkeys(f'{self.broker.namespace}:{broker_queue(q)}.msgs'):
+                if (k := k.decode()).startswith('bg-'): ids.add(tuple(map(int, k[3:].split('-'))))
+        return ids
+    def _reports_pending(self) -> int: return self.broker.client.hlen(f'{self.broker.namespace}:{RESULT_QUEUE}.msgs')
     def _disconnect(self, grace:float):
         self.consumer.stop(timeout=int(grace * 1000))
         self.broker.close()

@@ -7,6 +7,7 @@ __all__ = ['SyncPool', 'InlineRunner', 'ImmediateRunner']
 
 # %% ../../nbs/22_runner.ipynb #db776a2a
 import asyncio, json, math, os, socket, threading, time, uuid
+from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
 from ..execution import (TaskContext, TaskCancelled, Requeue, call, call_sync, describe, backoff, time_limit,
     log, trace_of, message_of)
@@ -70,6 +71,7 @@ class InlineRunner(Runner):
         self.cancelling, self.upkeep = set(), Upkeep(tasks)   # tasks asked to stop; periodic tasks and retention
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
         self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
+        self.io, self.io_since = None, None   # the journal's thread; since when its current call runs
 
     async def start(self):
         "Recover what a crash left running, then start taking work"
@@ -77,7 +79,8 @@ class InlineRunner(Runner):
         self.client = shared_client(self.concurrency, self.http_timeout)
         self.pool = SyncPool(self.threads)   # sync task functions: their time limits run from their start
         self.wake = asyncio.Event()
-        self._beat()
+        self.io = ThreadPoolExecutor(1, thread_name_prefix='bg-journal')   # where journal writes wait, not on the loop
+        await self._j(self._beat)
         self.main, self.watcher = asyncio.create_task(self._loop()), asyncio.create_task(self._watch())
 
     def enqueued(self, h): self.notify()
@@ -132,25 +135,53 @@ def _beat(self:InlineRunner):
     if n := self.journal.recover_dead(self.lease): log.warning('recovered %d task(s) of a runner that is gone', n)
     self.last_beat = time.time()
 
+# %% ../../nbs/22_runner.ipynb #b34edf5a
+@patch
+async def _j(self:InlineRunner, fn, *args):
+    "`fn(*args)` on the runner's journal thread, awaited: a write that waits for SQLite's lock holds up no request"
+    return await self.loop.run_in_executor(self.io, self._timed, fn, args)
+
+@patch
+def _later(self:InlineRunner, fn, *args):
+    "`fn(*args)` on the journal thread, not awaited (progress, waiting, started): in order, a failure logged"
+    def run():
+        try: self._timed(fn, args)
+        except Exception as e: log.warning('journal write %s failed: %s', getattr(fn, '__name__', fn), describe(e))
+    if self.io is None: return run()   # no journal thread (the immediate runner): now
+    try: self.io.submit(run)
+    except RuntimeError: pass   # shut down: the runner stopped
+
+@patch
+def _timed(self:InlineRunner, fn, args:tuple):
+    self.io_since = time.monotonic()
+    try: return fn(*args)
+    finally: self.io_since = None
+
 # %% ../../nbs/22_runner.ipynb #419d8f5d
 @patch
 async def _step(self:InlineRunner) -> bool:
-    "One round of work: renew the heartbeat now and then, claim due tasks and start them; whether to go again at once"
-    if time.time() - self.last_beat > self.lease / 3: self._beat()
+    "One round of work: the journal's part on its thread, then start what was claimed; whether to go again at once"
     await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
-    self._stop_cancelled()
-    self.upkeep.step(self.loop, self.wake)   # periodic slots due now become tasks; old finished ones are pruned
-    for t in self.journal.claim(self.concurrency - len(self.running), owner=self.owner, queues=self.queues):
+    asked, claimed = await self._j(self._take, self.concurrency - len(self.running), bool(self.running))
+    self._stop_cancelled(asked)
+    for t in claimed:
         f = self.tasks.registry.get(t['name'])
         kind = 'stoppable' if f is not None and self.can_stop(f) else 'sync'
         self.running[t['id']] = asyncio.create_task(self._run(t), name=kind)
     return False
 
 @patch
-def _stop_cancelled(self:InlineRunner):
+def _take(self:InlineRunner, room:int, busy:bool) -> tuple:
+    "On the journal's thread: the heartbeat now and then, due periodic slots, cancel requests, and claim up to `room`"
+    if time.time() - self.last_beat > self.lease / 3: self._beat()
+    asked = self.journal.cancel_requests() if busy else []
+    self.upkeep.step(self.loop, self.wake)   # periodic slots due now become tasks; old finished ones are pruned
+    return asked, self.journal.claim(room, owner=self.owner, queues=self.queues)
+
+@patch
+def _stop_cancelled(self:InlineRunner, asked:list):
     "Stop the tasks of ours that someone asked to stop: an async one is cancelled; a sync one sees `ctx.cancelled()`"
-    if not self.running: return
-    for id in self.journal.cancel_requests():
+    for id in asked:
         if id in self.running and id not in self.cancelling:
             self.cancelling.add(id)
             if self.running[id].get_name() == 'stoppable': self.running[id].cancel()
@@ -177,8 +208,8 @@ async def _call(self:InlineRunner, t:dict, f, args:dict):
             return await (work if f.timeout is None else asyncio.wait_for(work, f.timeout))
         # a sync one waits for a thread (shown as waiting), then has its whole limit; past it, its thread runs on, unheard
         return await self.pool.run(lambda: call_sync(f, args, ctx), f.timeout,
-                                   on_wait=lambda: self.journal.waiting(t['id']),
-                                   on_start=lambda: self.journal.started(t['id'], t['attempts']))
+                                   on_wait=lambda: self._later(self.journal.waiting, t['id']),
+                                   on_start=lambda: self._later(self.journal.started, t['id'], t['attempts']))
     except asyncio.TimeoutError: raise time_limit(f.timeout, thread=not f.is_async) from None
 
 # %% ../../nbs/22_runner.ipynb #08780697
@@ -190,26 +221,26 @@ async def _run(self:InlineRunner, t:dict):
         res = await self._call(t, f, t['args'])
     except asyncio.CancelledError:
         if t['id'] not in self.cancelling or self.stopping:   # shutdown: it runs again later
-            self.journal.requeue(t['id'], t['attempts'])
+            await self._j(self.journal.requeue, t['id'], t['attempts'])
             raise
-        self.journal.stopped(t['id'], t['attempts'])          # asked to stop, and stopped
+        await self._j(self.journal.stopped, t['id'], t['attempts'])          # asked to stop, and stopped
     except Requeue as e:
         log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
-        self.journal.requeue(t['id'], t['attempts'])
+        await self._j(self.journal.requeue, t['id'], t['attempts'])
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
         # whatever it raised once asked to stop
-        if t['id'] in self.cancelling: self.journal.stopped(t['id'], t['attempts'])
-        else: self.settle(t, error=describe(e), transient=f is not None and isinstance(e, Exception) and f.transient(e),
-                          trace=trace_of(e), message=message_of(e))
-    else: self.settle(t, result=res)   # it finished, asked to stop or not: what it did is recorded
+        if t['id'] in self.cancelling: await self._j(self.journal.stopped, t['id'], t['attempts'])
+        else:
+            transient = f is not None and isinstance(e, Exception) and f.transient(e)
+            await self._j(self.settle, t, None, describe(e), transient, trace_of(e), message_of(e))
+    else: await self._j(self.settle, t, res)   # it finished, asked to stop or not: what it did is recorded
     finally:
         self.running.pop(t['id'], None)
         self.cancelling.discard(t['id'])
         self.wake.set()
 
 @patch
-def _progress(self:InlineRunner, t:dict, done, total):
-    self.journal.set_progress(t['id'], done, total)
+def _progress(self:InlineRunner, t:dict, done, total): self._later(self.journal.set_progress, t['id'], done, total)
 
 # %% ../../nbs/22_runner.ipynb #4d1ea72a
 @patch
@@ -234,7 +265,7 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
         wait = backoff(t['attempts'], self.retry_base, self.retry_cap)
         if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait,
                                     t['attempts'], trace) and self.loop is not None:
-            self.loop.call_later(wait, self.wake.set)
+            self.loop.call_soon_threadsafe(self.loop.call_later, wait, self.wake.set)   # from the journal's thread
     elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts'], trace, message):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
 
@@ -255,7 +286,8 @@ async def stop(self:InlineRunner, grace:float=None):
         if pending: log.warning('shutdown: %d running task(s) requeued after %.1fs', len(pending), grace)
     await self.upkeep.close()
     await self.client.aclose()
-    self.journal.retire(self.owner)
+    await self._j(self.journal.retire, self.owner)
+    await self.loop.run_in_executor(None, self.io.shutdown)
 
 @patch
 async def drain(self:InlineRunner, timeout:float=60) -> bool:
@@ -268,6 +300,9 @@ async def drain(self:InlineRunner, timeout:float=60) -> bool:
 def health(self:InlineRunner) -> dict:
     "The protocol's health, and the sync task threads stuck past their time limit (cleared once they end)"
     h, pool = Runner.health(self), getattr(self, 'pool', None)
+    if h['ok'] and (since := self.io_since) is not None and (w := time.monotonic() - since) > 2:
+        return dict(ok=False, problem=f'journal writes have waited {w:.0f}s for the write lock: another process holds it '
+                                      '(a backup, a migration, a sqlite3 shell?)')
     if h['ok'] and pool is not None and pool.stuck:
         room = 'no thread left for sync tasks' if len(pool.stuck) >= pool.size + pool.spare else 'the pool serves on'
         return dict(ok=False, problem=f'{len(pool.stuck)} sync task thread(s) stuck past their time limit ({room})')

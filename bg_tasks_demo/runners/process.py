@@ -37,7 +37,7 @@ class ProcessRunner(InlineRunner):
                  **kw):
         super().__init__(tasks, **kw)
         self.processes, self.task_timeout = processes or os.cpu_count(), task_timeout
-        self.max_lost, self.lost = max_lost, {}
+        self.max_lost, self.lost, self.busy = max_lost, {}, 0
     async def start(self):
         self.path = self.tasks.import_path   # fails here, with a message, if workers could not import it
         self.db = str(Path(self.journal.path).resolve())
@@ -47,13 +47,23 @@ class ProcessRunner(InlineRunner):
     def can_stop(self, f) -> bool: return True   # cancelling the future stops the process running it, sync or async
 
     async def _call(self, t, f, args:dict):
-        limit = f.timeout or self.task_timeout
-        pool = self.ppool
+        limit = f.timeout or self.task_timeout   # pebble counts it from the attempt's start in a process
+        pool, self.busy = self.ppool, self.busy + 1
+        try: return await self._in_pool(t, pool, limit)
+        finally: self.busy -= 1
+
+    async def _in_pool(self, t, pool, limit:float):
+        waits = self.busy > self.processes   # every process is taken: it waits for one (shown as waiting)
         try: fut = pool.schedule(run_in_child, args=(self.path, self.db, t), timeout=limit)
         except RuntimeError as e:   # the pool broke while idle (a worker killed between tasks): pebble refuses new work
             self._renew(pool, e)
             raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
-        try: out = await asyncio.wrap_future(fut)
+        try:
+            if waits:
+                self._later(self.journal.waiting, t['id'])
+                while not (fut.running() or fut.done()): await asyncio.sleep(0.05)
+                self._later(self.journal.started, t['id'], t['attempts'])
+            out = await asyncio.wrap_future(fut)
         except asyncio.CancelledError: fut.cancel(); raise     # pebble stops the worker running it
         except BrokenProcessPool as e:   # every worker died at once (SIGTERM to the process group, say): a new pool
             self._renew(pool, e)
