@@ -62,7 +62,9 @@ class Upkeep:
         idle = self.pruner is None or self.pruner.done()
         if self.tasks.retention and loop is not None and now >= self.next_prune and idle:
             self.next_prune = now + self.prune_every
-            self.pruner = asyncio.run_coroutine_threadsafe(self.prune(now - self.tasks.retention), loop)
+            loop.call_soon_threadsafe(self._prune_soon, loop, now - self.tasks.retention)
+
+    def _prune_soon(self, loop, before:float): self.pruner = loop.create_task(self.prune(before))   # on the loop
 
     def _take(self, name:str, slot:float):
         f, j = self.tasks.registry[name], self.tasks.journal
@@ -93,4 +95,4 @@ class Upkeep:
 
     async def close(self):
         if self.pruner is not None and not self.pruner.done():
-            self.pruner.cancel(); await asyncio.gather(asyncio.wrap_future(self.pruner), return_exceptions=True)
+            self.pruner.cancel(); await asyncio.gather(self.pruner, return_exceptions=True)

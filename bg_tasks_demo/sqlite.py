@@ -89,6 +89,7 @@ def write_locked(self:SharedDB) -> bool|None:
     "Does another process hold the file's write lock right now? `None`: cannot tell (a thread of ours is writing)"
     if self.path == ':memory:': return False
     if not self.lock.acquire(blocking=False): return None
+    if self.db.conn.in_transaction: self.lock.release(); return None   # this thread, inside a transaction of its own
     try:
         self.db.conn.set_busy_timeout(0)
         try: self.db.execute('begin immediate')

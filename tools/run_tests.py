@@ -39,9 +39,11 @@ def extras_check() -> bool:
 
 SLOW = ('42_scale', '25a_celery', '49_lost_messages', '49a_locked_journal', '46_control_proofs', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '09_cli')
 
-# Notebooks of an optional extra run only on the stacks that install it (not counted as passed elsewhere)
+# Notebooks that run on some stacks only (an optional extra the oldest lacks; the benchmarks), not counted elsewhere
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
         for nb in ('25a_celery.ipynb', '25b_celery_worker.ipynb', '49_lost_messages.ipynb')}
+ONLY.update({nb: (('newest',), "a benchmark: its figures are taken on the newest stack (`make bench`), and its small "
+                  "run here checks its code once") for nb in ('43_bench.ipynb', '47_retention_bench.ipynb')})
 
 def run_nb(stack:str, nb:Path, skip:str, force:str):
     py = root/STACKS[stack]/'bin'/'python'

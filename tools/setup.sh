@@ -56,6 +56,9 @@ nbdev_env() {  # the docs run the notebooks' exported cells, so the package is i
   .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e '.[dramatiq,process,fast,cron]' celery
 }   # celery without its redis extra: the docs only import it (kombu[redis] wants a newer redis than the oldest pins)
 
-venv .venv newest
-venv .venv-oldest oldest
-venv .venv-nbdev nbdev_env
+# the three at once: each waits mostly on the registry, and each logs to its own file
+venv .venv newest & a=$!
+venv .venv-oldest oldest & b=$!
+venv .venv-nbdev nbdev_env & c=$!
+ok=0; for p in $a $b $c; do wait "$p" || ok=1; done
+[ "$ok" = 0 ] || { echo "setup: a venv failed to install (see above)"; exit 1; }

@@ -62,7 +62,7 @@ def deliver(report, task_id:int, rep:dict, patience:float=600):
         try: return report.send(task_id, rep)
         except Exception as e:
             if time.monotonic() > end: raise
-            tries += 1; wait = backoff(tries, 0.5, 10)
+            tries += 1; wait = backoff(tries, 0.25, 2)   # soon after Redis is back: before the audit gives up on it
             log.warning('task %s: could not send its outcome (%s); trying again in %.1fs', task_id, e, wait)
             time.sleep(wait)
 
@@ -171,7 +171,8 @@ class BrokerRunner(InlineRunner):
             raise ValueError(f'window must be an integer >= 1, got {window!r}')
         self.broker_url, self.lease, self.batch, self.last_lease, self.window = broker_url, lease, batch, 0, window
         self.flags, self.flagged = RedisFlags(broker_url), set()
-        self.audit_every, self.last_audit, self.missing, self.audit_problem = audit_every, 0, set(), None
+        self.audit_every, self.last_audit, self.missing, self.audit_problem = audit_every, 0, {}, None
+        self.in_flight, self.counting = 0, threading.Lock()   # reports being recorded now
 
     def check_url(self, url:str):
         "Raise `ValueError` if `url` is not a broker this engine can use"
@@ -197,9 +198,9 @@ class BrokerRunner(InlineRunner):
 @patch
 async def start(self:BrokerRunner):
     self.loop, self.wake = asyncio.get_running_loop(), asyncio.Event()
-    self._connect()
     # the journal's thread sends as well: claims, sends and reports are recorded in order, none on the loop
     self.io = ThreadPoolExecutor(1, thread_name_prefix='bg-journal')
+    self._connect()   # reports may come at once: the journal's thread is there to record them
     self.main, self.watcher = asyncio.create_task(self._loop()), asyncio.create_task(self._watch())
 
 @patch
@@ -209,8 +210,8 @@ async def stop(self:BrokerRunner, grace:float=None):
     if self.main is None: return
     self.wake.set(); await self.main
     await asyncio.gather(self.watcher, self.upkeep.close())
+    await self.loop.run_in_executor(None, self._disconnect, grace)   # reports of the grace period are still recorded
     await self.loop.run_in_executor(None, self.io.shutdown)
-    await self.loop.run_in_executor(None, self._disconnect, grace)
 
 
 # %% ../../nbs/24a_broker.ipynb #0b9a7aaa
@@ -258,9 +259,10 @@ def _send(self:BrokerRunner, ts):
 @patch
 def _on_report(self:BrokerRunner, task_id:int, rep:dict):
     "Runs on the engine's consumer thread: record on the journal's thread, and return only once it is recorded"
-    self.in_flight = getattr(self, 'in_flight', 0) + 1
+    with self.counting: self.in_flight += 1   # the engines' consumers may run several threads
     try: self.io.submit(self._record, task_id, rep).result(timeout=60)
-    finally: self.in_flight -= 1
+    finally:
+        with self.counting: self.in_flight -= 1
 
 # %% ../../nbs/24a_broker.ipynb #b29759d5
 @patch
@@ -289,8 +291,10 @@ def _audit(self:BrokerRunner):
     self.journal.touch_all([i for i, _ in on_workers])   # a long task on a live worker is not silent
     held = self._held(sorted({x['queue'] for x in rows}))
     missing = {(x['id'], x['attempts']) for x in rows} - held - on_workers
-    quiet = self._reports_pending() + getattr(self, 'in_flight', 0) == 0   # no report on its way explains them
-    lost, self.missing = (missing & self.missing if quiet else set()), missing
+    quiet = self._reports_pending() + self.in_flight == 0   # no report on its way explains them
+    self.missing = {k: self.missing.get(k, now) for k in missing}   # since when each is missing
+    # missing for two worker heartbeats at least: a worker's presence comes back that soon after a Redis restart
+    lost = {k for k, t in self.missing.items() if now - t >= max(2 * self.audit_every, 5)} if quiet else set()
     for id, attempt in sorted(lost): self.journal.lose(id, attempt, 'the broker lost its message (a restart without '
                                                                    'persistence, a flushed queue): sent again')
     if lost: log.warning('%d sent task(s) missing from the broker: sent again', len(lost)); self.notify()

@@ -75,7 +75,8 @@ class DramatiqRunner(BrokerRunner):
             for k in c.hkeys(f'{self.broker.namespace}:{broker_queue(q)}.msgs'):
                 if (k := k.decode()).startswith('bg-'): ids.add(tuple(map(int, k[3:].split('-'))))
         return ids
-    def _reports_pending(self) -> int: return self.broker.client.hlen(f'{self.broker.namespace}:{RESULT_QUEUE}.msgs')
+    def _reports_pending(self) -> int:   # queued, fetched, or waiting for a retry (Dramatiq's delay queue)
+        return sum(self.broker.client.hlen(f'{self.broker.namespace}:{RESULT_QUEUE}{q}.msgs') for q in ('', '.DQ'))
     def _disconnect(self, grace:float):
         self.consumer.stop(timeout=int(grace * 1000))
         self.broker.close()

@@ -142,6 +142,15 @@ async def _j(self:InlineRunner, fn, *args):
     return await self.loop.run_in_executor(self.io, self._timed, fn, args)
 
 @patch
+async def _sure(self:InlineRunner, fn, *args):
+    "`fn(*args)` on the journal thread, run to its end even if the awaiting task is cancelled: an outcome is not dropped"
+    fut = self.loop.run_in_executor(self.io, self._timed, fn, args)
+    try: return await asyncio.shield(fut)
+    except asyncio.CancelledError:
+        await asyncio.wait([fut])   # the write finishes; then the cancel goes on
+        raise
+
+@patch
 def _later(self:InlineRunner, fn, *args):
     "`fn(*args)` on the journal thread, not awaited (progress, waiting, started): in order, a failure logged"
     def run():
@@ -221,19 +230,19 @@ async def _run(self:InlineRunner, t:dict):
         res = await self._call(t, f, t['args'])
     except asyncio.CancelledError:
         if t['id'] not in self.cancelling or self.stopping:   # shutdown: it runs again later
-            await self._j(self.journal.requeue, t['id'], t['attempts'])
+            await self._sure(self.journal.requeue, t['id'], t['attempts'], 'interrupted by shutdown')
             raise
-        await self._j(self.journal.stopped, t['id'], t['attempts'])          # asked to stop, and stopped
+        await self._sure(self.journal.stopped, t['id'], t['attempts'])          # asked to stop, and stopped
     except Requeue as e:
         log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
-        await self._j(self.journal.requeue, t['id'], t['attempts'])
+        await self._sure(self.journal.requeue, t['id'], t['attempts'], str(e))
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
         # whatever it raised once asked to stop
-        if t['id'] in self.cancelling: await self._j(self.journal.stopped, t['id'], t['attempts'])
+        if t['id'] in self.cancelling: await self._sure(self.journal.stopped, t['id'], t['attempts'])
         else:
             transient = f is not None and isinstance(e, Exception) and f.transient(e)
-            await self._j(self.settle, t, None, describe(e), transient, trace_of(e), message_of(e))
-    else: await self._j(self.settle, t, res)   # it finished, asked to stop or not: what it did is recorded
+            await self._sure(self.settle, t, None, describe(e), transient, trace_of(e), message_of(e))
+    else: await self._sure(self.settle, t, res)   # it finished, asked to stop or not: what it did is recorded
     finally:
         self.running.pop(t['id'], None)
         self.cancelling.discard(t['id'])
@@ -301,8 +310,8 @@ def health(self:InlineRunner) -> dict:
     "The protocol's health, and the sync task threads stuck past their time limit (cleared once they end)"
     h, pool = Runner.health(self), getattr(self, 'pool', None)
     if h['ok'] and (since := self.io_since) is not None and (w := time.monotonic() - since) > 2:
-        return dict(ok=False, problem=f'journal writes have waited {w:.0f}s for the write lock: another process holds it '
-                                      '(a backup, a migration, a sqlite3 shell?)')
+        return dict(ok=False, problem=f'journal writes have waited {w:.0f}s: another process holds the write lock (a '
+                                      'backup, a migration, a sqlite3 shell?), or the broker does not answer')
     if h['ok'] and pool is not None and pool.stuck:
         room = 'no thread left for sync tasks' if len(pool.stuck) >= pool.size + pool.spare else 'the pool serves on'
         return dict(ok=False, problem=f'{len(pool.stuck)} sync task thread(s) stuck past their time limit ({room})')
