@@ -7,7 +7,7 @@ __all__ = ['STATUSES', 'FINAL', 'ROW', 'TRACE_MAX', 'LIGHT', 'MAX_DEPTH', 'TaskR
            'JournalBusy', 'BaseJournal', 'encode', 'decoded', 'encode_args']
 
 # %% ../nbs/19_journal_base.ipynb #801ca10c
-import json
+import contextlib, json
 from typing import TypedDict
 from fastcore.utils import patch
 
@@ -163,6 +163,10 @@ def beat(self:BaseJournal, owner:str) -> None:
 def last_beat(self:BaseJournal, prefix:str) -> float|None:
     "The latest heartbeat of the runners whose owner id starts with `prefix` (a process: `host:pid:`), or `None`"
     raise NotImplementedError
+@patch
+def batch(self:BaseJournal):
+    "A context in which many verbs of this thread share one transaction, where the journal can (one commit)"
+    return contextlib.nullcontext()
 @patch
 def write_locked(self:BaseJournal) -> bool|None:
     "Does another process hold the journal's write lock now? Answers at once; `None`: cannot tell"

@@ -110,6 +110,12 @@ def immediate(self:SharedDB):
     except BaseException: self.db.execute('rollback'); raise
     else: self.db.execute('commit')
 
+@patch
+@contextmanager
+def batch(self:SharedDB):
+    "One transaction around many writes of this thread (each `with db.conn` inside becomes a savepoint): one commit"
+    with self, self.db.conn: yield self.db
+
 # %% ../nbs/19a_sqlite.ipynb #25b63645
 class Watch:
     "Notices commits to SQLite file `path` by any connection of any process: `changed()` asks `pragma data_version`"

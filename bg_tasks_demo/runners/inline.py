@@ -6,7 +6,7 @@
 __all__ = ['SyncPool', 'InlineRunner', 'ImmediateRunner']
 
 # %% ../../nbs/22_runner.ipynb #db776a2a
-import asyncio, json, math, os, socket, threading, time, uuid
+import asyncio, concurrent.futures, json, math, os, queue, socket, threading, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
 from ..execution import (TaskContext, TaskCancelled, Requeue, call, call_sync, describe, backoff, time_limit,
@@ -22,6 +22,18 @@ class SyncPool:
     def __init__(self, size:int, spare:int=None):
         self.size, self.spare = size, size if spare is None else spare
         self.free, self.stuck = asyncio.Semaphore(size), set()
+        # threads are kept and reused (starting one per task cost ~0.4 ms): jobs wait in `jobs`; `size` threads serve
+        self.jobs, self.threads, self.lock = queue.SimpleQueue(), 0, threading.Lock()   # them, and one per stuck one
+    def _submit(self, job):
+        with self.lock:
+            if spawn := self.threads < self.size + len(self.stuck): self.threads += 1
+        self.jobs.put(job)
+        if spawn: threading.Thread(target=self._serve, name='bg-task', daemon=True).start()   # daemon: a hung task
+    def _serve(self):                                                                        # does not hold up exit
+        while True:
+            self.jobs.get()()
+            with self.lock:   # more threads than needed (a stuck one came back): this one ends
+                if self.threads > self.size + len(self.stuck): self.threads -= 1; return
     async def run(self, fn, timeout:float=None, on_wait=None, on_start=None):
         "`fn()` in a thread once one is free (`on_wait()`, `on_start()` if it must wait); `TimeoutError` `timeout` s after it started"
         waited = self.free.locked()
@@ -30,20 +42,19 @@ class SyncPool:
         loop, done, held = asyncio.get_running_loop(), asyncio.get_running_loop().create_future(), [True]
         def release():
             if held[0]: held[0] = False; self.free.release()
-        def settle(th, e, r):
-            self.stuck.discard(th); release()
+        def settle(e, r):
+            self.stuck.discard(done); release()
             if not done.done(): done.set_exception(e) if e is not None else done.set_result(r)
         def target():
             try: r, e = fn(), None
             except BaseException as x: r, e = None, x
-            try: loop.call_soon_threadsafe(settle, th, e, r)
+            try: loop.call_soon_threadsafe(settle, e, r)
             except RuntimeError: pass   # the loop is gone (the app stopped while the thread ran on)
-        th = threading.Thread(target=target, name='bg-task', daemon=True)
         if waited and on_start: on_start()
-        th.start()
+        self._submit(target)
         try: return await asyncio.wait_for(asyncio.shield(done), timeout)
         except asyncio.TimeoutError:
-            self.stuck.add(th)
+            self.stuck.add(done)   # the job, not its thread: a thread is reused
             if len(self.stuck) <= self.spare: release()   # its place goes to the next task
             raise
 
@@ -72,6 +83,7 @@ class InlineRunner(Runner):
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
         self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
         self.io, self.io_since = None, None   # the journal's thread; since when its current call runs
+        self.outbox, self.outlock = [], threading.Lock()   # outcomes waiting for the journal's thread, recorded together
 
     async def start(self):
         "Recover what a crash left running, then start taking work"
@@ -153,12 +165,10 @@ async def _sure(self:InlineRunner, fn, *args):
 @patch
 def _later(self:InlineRunner, fn, *args):
     "`fn(*args)` on the journal thread, not awaited (progress, waiting, started): in order, a failure logged"
-    def run():
-        try: self._timed(fn, args)
+    if self.io is None:   # no journal thread (the immediate runner): now
+        try: return fn(*args)
         except Exception as e: log.warning('journal write %s failed: %s', getattr(fn, '__name__', fn), describe(e))
-    if self.io is None: return run()   # no journal thread (the immediate runner): now
-    try: self.io.submit(run)
-    except RuntimeError: pass   # shut down: the runner stopped
+    self._defer(fn, args)
 
 @patch
 def _timed(self:InlineRunner, fn, args:tuple):
@@ -241,8 +251,8 @@ async def _run(self:InlineRunner, t:dict):
         if t['id'] in self.cancelling: await self._sure(self.journal.stopped, t['id'], t['attempts'])
         else:
             transient = f is not None and isinstance(e, Exception) and f.transient(e)
-            await self._sure(self.settle, t, None, describe(e), transient, trace_of(e), message_of(e))
-    else: await self._sure(self.settle, t, res)   # it finished, asked to stop or not: what it did is recorded
+            await self._outcome(t, None, describe(e), transient, trace_of(e), message_of(e))
+    else: await self._outcome(t, res)   # it finished, asked to stop or not: what it did is recorded
     finally:
         self.running.pop(t['id'], None)
         self.cancelling.discard(t['id'])
@@ -277,6 +287,47 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
             self.loop.call_soon_threadsafe(self.loop.call_later, wait, self.wake.set)   # from the journal's thread
     elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts'], trace, message):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
+
+# %% ../../nbs/22_runner.ipynb #20bf9d75
+@patch
+async def _outcome(self:InlineRunner, t:dict, *args):
+    "Record task row `t`'s outcome (`settle`'s arguments) with the other writes waiting; a cancel meanwhile does not drop it"
+    fut = concurrent.futures.Future()
+    self._defer(self._settle, (t, *args), fut)
+    done = asyncio.wrap_future(fut)
+    try: return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        await asyncio.wait([done])   # recorded first; then the cancel goes on
+        raise
+
+@patch
+def _defer(self:InlineRunner, fn, args:tuple, fut=None):
+    "`fn(*args)` on the journal's thread, with the other writes waiting there; `fut` is resolved once it is done"
+    with self.outlock:
+        self.outbox.append((fn, args, fut))
+        first = len(self.outbox) == 1
+    if not first: return   # a flush is on its way, and takes this one too
+    try: self.io.submit(self._timed, self._flush, ())
+    except RuntimeError:   # shut down: the runner stopped
+        with self.outlock: items, self.outbox = self.outbox, []
+        for *_, f in items:
+            if f is not None: f.set_exception(RuntimeError('the runner has stopped'))
+
+@patch
+def _flush(self:InlineRunner):
+    "On the journal's thread: every write waiting, in order, in one transaction (one by one should that fail)"
+    with self.outlock: items, self.outbox = self.outbox, []
+    try:
+        with self.journal.batch():
+            for fn, args, _ in items: fn(*args)
+    except Exception as e:
+        log.warning('%d journal writes together failed (%s): one by one', len(items), describe(e))
+        for fn, args, _ in items:
+            try: fn(*args)
+            except Exception as x:   # an outcome not recorded stays running until recovered, as ever
+                log.warning('journal write %s%s failed: %s', getattr(fn, '__name__', fn), args[:1], describe(x))
+    for *_, fut in items:
+        if fut is not None: fut.set_result(None)
 
 # %% ../../nbs/22_runner.ipynb #10079f59
 @patch
