@@ -11,7 +11,7 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from ..core import log
 from .broker import (BrokerRunner, TASK_QUEUE, RESULT_QUEUE, broker_queue, app_queues, RedisFlags,
-    deliver, run_reported, redis_url, WorkerBeat)
+    deliver, run_reported, redis_url, WorkerBeat, ReportStream)
 
 # %% ../../nbs/25_dramatiq.ipynb #6ad10638
 HEARTBEAT_MS, MAINTENANCE = 30_000, 1_000_000
@@ -36,23 +36,19 @@ def keep_alive(broker, every:float=None) -> threading.Thread:
 
 # %% ../../nbs/25_dramatiq.ipynb #49ea111f
 def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
-            on_report=None, # `on_report(task_id, report)`, where reports are consumed
-            beat:WorkerBeat=None): # a worker's presence and start guard (`24a_broker`)
-    "Declare `run_task` and `report` on `broker`"
-    # the stub broker has none
-    flags = RedisFlags(client=broker.client) if tasks is not None and hasattr(broker, 'client') else None
+            beat:WorkerBeat=None, # a worker's presence and start guard (`24a_broker`)
+            report=None): # where reports go (`send(task_id, rep)`): default, the broker's Redis stream `bg_reports`
+    "Declare `run_task` on `broker`; `(run_task, report)`"
+    redis_client = getattr(broker, 'client', None)   # the stub broker has none
+    flags = RedisFlags(client=redis_client) if tasks is not None and redis_client is not None else None
+    if report is None and redis_client is not None: report = ReportStream(client=redis_client)
     def run_task(task_id:int, name:str, args:dict, attempt:int=1, max_attempts:int=1):
         if tasks is None: raise RuntimeError('tasks are run by bg_worker, not by the app')
         run_reported(tasks, report, task_id, name, args, attempt, max_attempts, flags, beat)
-    def report_fn(task_id:int, rep:dict):
-        if on_report is None: raise RuntimeError('reports are consumed by the app, not by workers')
-        on_report(task_id, rep)
     run = dramatiq.actor(run_task, actor_name='run_task', queue_name=TASK_QUEUE, max_retries=0, broker=broker,
                          # ours apply (`@tasks.task(timeout=)`): Dramatiq's default of 10 minutes
                          time_limit=30 * 86400 * 1000)
                                                         # interrupts a task with an exception that bypasses its report
-    report = dramatiq.actor(report_fn, actor_name='report', queue_name=RESULT_QUEUE, max_retries=20,
-                            min_backoff=200, max_backoff=5000, broker=broker)
     return run, report
 
 # %% ../../nbs/25_dramatiq.ipynb #8d4803bf
@@ -61,9 +57,7 @@ class DramatiqRunner(BrokerRunner):
     def check_url(self, url:str): make_broker(url)
     def _connect(self):
         self.broker = make_broker(self.broker_url)
-        self.run, self.report = declare(self.broker, on_report=self._on_report)
-        self.consumer = dramatiq.Worker(self.broker, queues={RESULT_QUEUE}, worker_threads=2)
-        self.consumer.start()
+        self.run, _ = declare(self.broker)
     def _dispatch(self, t:dict):
         msg = self.run.message(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts'])
         # an id that names the attempt: the audit finds it in Redis
@@ -75,11 +69,7 @@ class DramatiqRunner(BrokerRunner):
             for k in c.hkeys(f'{self.broker.namespace}:{broker_queue(q)}.msgs'):
                 if (k := k.decode()).startswith('bg-'): ids.add(tuple(map(int, k[3:].split('-'))))
         return ids
-    def _reports_pending(self) -> int:   # queued, fetched, or waiting for a retry (Dramatiq's delay queue)
-        return sum(self.broker.client.hlen(f'{self.broker.namespace}:{RESULT_QUEUE}{q}.msgs') for q in ('', '.DQ'))
-    def _disconnect(self, grace:float):
-        self.consumer.stop(timeout=int(grace * 1000))
-        self.broker.close()
+    def _disconnect(self, grace:float): self.broker.close()
 
 # %% ../../nbs/25_dramatiq.ipynb #3fd031f3
 def exec_workers(app:str, broker_url:str, processes:int=1, threads:int=8, path:str='.', heartbeat_ms:int=HEARTBEAT_MS,
