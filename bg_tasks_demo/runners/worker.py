@@ -38,12 +38,15 @@ async def work(tasks:Tasks, parent:int=None, # stop when this process (the app t
 class WorkerRunner(Runner):
     "`runner='worker'`: tasks run in a worker process on the same journal, which this runner starts, watches and stops"
     def __init__(self, tasks, nice:int=10, # how much lower the worker's CPU priority is than the app's (0-19)
+                 sched:str='idle', # `idle`: the worker on Linux's SCHED_IDLE, the CPU only when the app leaves it; `normal`
                  restart_cap:float=30, # longest wait before starting a worker again after it died
                  **kw): # the worker's runner settings (`RUNNER_KW`: concurrency, threads, grace, retry_base, ...)
         bad = set(kw) - set(RUNNER_KW)
         if bad: raise TypeError(f"runner='worker' got unknown settings: {', '.join(sorted(bad))}")
         if not 0 <= nice <= 19: raise ValueError(f'nice must be between 0 and 19, got {nice}')
+        if sched not in ('idle', 'normal'): raise ValueError(f"sched must be 'idle' or 'normal', got {sched!r}")
         self.tasks, self.journal, self.nice, self.restart_cap, self.kw = tasks, tasks.journal, nice, restart_cap, kw
+        self.sched = sched
         self.grace = kw.get('grace', 10)
         self.proc, self.main, self.stopping, self.problem, self.starts = None, None, False, None, 0
 
@@ -51,7 +54,8 @@ class WorkerRunner(Runner):
         "How the worker is started: `bg_worker` for this app's `Tasks`, on this journal"
         return [sys.executable, '-c', 'from bg_tasks_demo.cli import bg_worker; bg_worker()',
                 '--app', self.tasks.import_path, '--engine', 'sqlite', '--db', str(Path(self.journal.path).resolve()),
-                '--nice', str(self.nice), '--parent', str(os.getpid()), '--runner_kw', json.dumps(self.kw)]
+                '--nice', str(self.nice), '--sched', self.sched, '--parent', str(os.getpid()),
+                '--runner_kw', json.dumps(self.kw)]
 
     async def start(self):
         if not self.journal.shared:
