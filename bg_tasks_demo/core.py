@@ -7,6 +7,7 @@ __all__ = ['OPTIONS', 'VIEW', 'options', 'TaskFn', 'TaskHandle', 'Tasks', 'on_sh
 
 # %% ../nbs/21_core.ipynb #0e2d7f08
 import asyncio, datetime, functools, importlib, importlib.util, inspect, json, math, re, signal, sys, threading, time
+from queue import SimpleQueue, Empty
 from pathlib import Path
 from fastcore.utils import patch
 from .journal import Journal, STATUSES, FINAL, BaseJournal
@@ -99,6 +100,13 @@ class TaskFn:
         # the task's own `key=` stays its own
         opts = {k: kwargs.pop(k) for k in OPTIONS if k in kwargs and k not in self.sig.parameters}
         return self.using(**opts).enqueue(*args, **kwargs)
+    async def aenqueue(self, *args, **kwargs):
+        "`enqueue` for `async` handlers: written off the event loop, with others made at the same moment, in one commit"
+        opts = {k: kwargs.pop(k) for k in OPTIONS if k in kwargs and k not in self.sig.parameters}
+        return await self.using(**opts).aenqueue(*args, **kwargs)
+    def enqueue_many(self, calls) -> list:
+        "Record many runs in one journal write, all or none: each of `calls` a dict of keyword arguments or a tuple; handles"
+        return self.using().enqueue_many(calls)
 
     def using(self, delay:float=None, # seconds from now before it may start
               run_after=None, # or: not before this `datetime` (or epoch seconds)
@@ -115,6 +123,14 @@ class _Bound:
     def enqueue(self, *args, **kwargs):
         f = self.f
         return f.tasks._enqueue(f, _bound(f.name, f.sig, args, kwargs), **self.opts)
+    async def aenqueue(self, *args, **kwargs):
+        f = self.f
+        return await f.tasks._aenqueue(f, _bound(f.name, f.sig, args, kwargs), **self.opts)
+    def enqueue_many(self, calls) -> list:
+        f, calls = self.f, list(calls)
+        args = [_bound(f.name, f.sig, (), c) if isinstance(c, dict) else _bound(f.name, f.sig, tuple(c), {})
+                for c in calls]
+        return f.tasks._enqueue_many(f, args, **self.opts)
 
 # %% ../nbs/21_core.ipynb #aa8763fb
 class TaskHandle:
@@ -210,6 +226,7 @@ class Tasks:
         self.registry, self.events, self._journal = {}, Events(lambda: self.journal), journal
         self.runner, self.prefix = None, None
         self._apps, self._restore = 0, None   # apps whose lifespan is running; how to undo the shutdown-signal chain
+        self._adder = None   # writes `aenqueue`'s tasks together, on a thread (made on first use)
 
     def __repr__(self): return f'Tasks({self.path!r}, runner={self.runner_name!r})'
     @property
@@ -249,12 +266,29 @@ def task(self:Tasks, fn=None, *, name:str=None, # registered name (default: the 
 # %% ../nbs/21_core.ipynb #219f9235
 @patch
 def _enqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
-    try: row = self.journal.add(f.name, args, f.max_attempts, max_bytes=self.max_args, wait=self._wait(), **opts)
-    except (TypeError, ValueError) as e: raise (_not_json(f.name, args) or type(e)(f'task {f.name!r}: {e}')) from None
-    h = TaskHandle(self, row)
+    return self._enqueue_many(f, [args], **opts)[0]
+
+@patch
+def _enqueue_many(self:Tasks, f:TaskFn, args:list, **opts) -> list:
+    tasks = [dict(name=f.name, args=a, max_attempts=f.max_attempts, **opts) for a in args]
+    try: rows = self.journal.add_many(tasks, max_bytes=self.max_args, wait=self._wait())
+    except (TypeError, ValueError) as e: raise _bad_args(f, args, e) from None
+    return self._enqueued(rows)
+
+def _bad_args(f:TaskFn, args:list, e:Exception) -> Exception:
+    "The error to raise for arguments the journal refused: the first call whose arguments JSON cannot hold, named"
+    for i, a in enumerate(args):
+        if bad := _not_json(f.name, a): return type(bad)(f'{bad} (call {i} of {len(args)})') if len(args) > 1 else bad
+    return type(e)(f'task {f.name!r}: {e}')
+
+@patch
+def _enqueued(self:Tasks, rows:list) -> list:
+    "Handles for journaled rows, each told to the runner"
+    hs = [TaskHandle(self, row) for row in rows]
     r = self.runner or (self.make_runner() if getattr(self.runner_cls, 'runs_in_enqueue', False) else None)
-    if r is not None: r.enqueued(h)
-    return h
+    if r is not None:
+        for h in hs: r.enqueued(h)
+    return hs
 
 @patch
 def _wait(self:Tasks) -> float:
@@ -268,6 +302,60 @@ def get(self:Tasks, id:int) -> TaskHandle|None:
     "Task `id`, read fresh from the journal; `None` if there is none"
     row = self.journal.get(id)
     return None if row is None else TaskHandle(self, row)
+
+# %% ../nbs/21_core.ipynb #562e8b20
+class _Adder:
+    "Tasks enqueued from event loops, written together: one `add_many` for all that wait, on a thread of its own"
+    def __init__(self, tasks, most:int=500, idle:float=10):
+        self.tasks, self.most, self.idle, self.jobs, self.lock, self.thread = tasks, most, idle, SimpleQueue(), \
+            threading.Lock(), None
+    def put(self, task:dict, fut, loop):
+        self.jobs.put((task, fut, loop))
+        with self.lock:   # a thread that found nothing to do exits under the lock: start another
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name='bg-enqueue', daemon=True); self.thread.start()
+    def _run(self):
+        while True:
+            try: batch = [self.jobs.get(timeout=self.idle)]
+            except Empty:
+                with self.lock:
+                    if self.jobs.empty(): self.thread = None; return
+                continue
+            while len(batch) < self.most:
+                try: batch.append(self.jobs.get_nowait())
+                except Empty: break
+            self._write(batch)
+    def _write(self, batch:list):
+        t = self.tasks
+        try: rows, errs = t.journal.add_many([b[0] for b in batch], max_bytes=t.max_args, wait=t.enqueue_wait), None
+        except (TypeError, ValueError) as e:
+            if len(batch) > 1:   # somebody's bad arguments: each on its own, so only theirs fail
+                for b in batch: self._write([b])
+                return
+            rows, errs = [None], [e]
+        except Exception as e: rows, errs = [None] * len(batch), [e] * len(batch)
+        by_loop = {}
+        for (_, fut, loop), row, err in zip(batch, rows, errs or [None] * len(batch)):
+            by_loop.setdefault(loop, []).append((fut, row, err))
+        for loop, done in by_loop.items():
+            try: loop.call_soon_threadsafe(self._settle, done)
+            except RuntimeError: pass   # its loop closed: the rows are journaled, a runner finds them
+    def _settle(self, done:list):
+        "On the loop: a handle for each written row, its runner told, each `aenqueue` answered"
+        for fut, row, err in done:
+            if err is None:
+                try: h = self.tasks._enqueued([row])[0]
+                except Exception as e: err = e
+            if not fut.done(): fut.set_exception(err) if err is not None else fut.set_result(h)
+
+@patch
+async def _aenqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+    if self._adder is None: self._adder = _Adder(self)
+    self._adder.put(dict(name=f.name, args=args, max_attempts=f.max_attempts, **opts), fut, loop)
+    try: return await fut
+    except (TypeError, ValueError) as e: raise _bad_args(f, [args], e) from None
 
 # %% ../nbs/21_core.ipynb #5f134ebd
 @patch

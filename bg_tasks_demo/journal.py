@@ -55,27 +55,37 @@ def add(self:Journal, name:str, # the task's registered name
         wait:float=None # seconds at most to wait for the write lock (`None`: the journal's `busy_ms`)
        ) -> dict:
     "Record a new queued task; its row (or, with `key`, the queued or running task that has it)"
-    now, args = time.time(), encode_args(args, max_bytes)
+    task = dict(name=name, args=args, max_attempts=max_attempts, run_after=run_after, key=key, priority=priority,
+                queue=queue, belongs_to=belongs_to)
+    return self.add_many([task], max_bytes, wait)[0]
+
+_INSERT = ("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq, key, priority, queue, "
+           "belongs_to) values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, ?, ?) returning *")
+
+def _insert(db, now, name, args, max_attempts=1, run_after=0, key=None, priority=0, queue='default', belongs_to=None):
+    "One new task in `db`'s transaction (or the queued or running task that holds its `key`); its row"
+    db.execute('update bg_seq set n=n+1')   # a write first: the transaction holds the write lock from here on,
+    # so looking for the key and inserting are one step for every process
+    if key is not None and (old := db.q("select * from bg_task where key=? and status in ('queued', 'running')", [key])):
+        return old
+    return db.q(_INSERT, [name, args, max_attempts, now, run_after, key, priority, queue, belongs_to])
+
+@patch
+def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `name`, `args`, `max_attempts`, ...
+             max_bytes:int=None, wait:float=None) -> list:
+    "Record many new queued tasks in one transaction (one commit), all or none; their rows, in order"
+    now, tasks = time.time(), [{**t, 'args': encode_args(t['args'], max_bytes)} for t in tasks]
+    if not tasks: return []
     self._not_locked(wait)
-    # one transaction; plain SQL: the hot path, and fastlite's `insert` re-reads the schema on every call
+    # plain SQL: the hot path, and fastlite's `insert` re-reads the schema on every call
     try:
-        with self.writing(wait) as db, _room(), db.conn:
-            db.execute('update bg_seq set n=n+1')   # a write first: the transaction holds the write lock from here on,
-            # so looking for the key and inserting are one step for every process
-            if key is not None and (old := db.q("select * from bg_task where key=? and status in ('queued', 'running')",
-                                                [key])):
-                row = old
-            else:
-                row = db.q("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq, key, "
-                           "priority, queue, belongs_to) values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, "
-                           "?, ?) returning *", [name, args, max_attempts, now, run_after, key, priority, queue,
-                                                 belongs_to])
+        with self.writing(wait) as db, _room(), db.conn: rows = [_insert(db, now, **t) for t in tasks]
     except TimeoutError as e:
         self.locked_since = self.locked_since or now
         raise JournalBusy(f'the task journal could not be written within {wait:g}s ({e}): nothing was written, '
                           'try again shortly') from None
     self.locked_since = None
-    return decoded(row)[0]
+    return [decoded(r)[0] for r in rows]
 
 @patch
 def _not_locked(self:Journal, wait:float=None):

@@ -73,6 +73,12 @@ def add(self:BaseJournal, name:str, args:dict, max_attempts:int=1, run_after:flo
     `JournalBusy` if it could not write within `wait` seconds (nothing written)"""
     raise NotImplementedError
 @patch
+def add_many(self:BaseJournal, tasks:list, max_bytes:int=None, wait:float=None) -> list:
+    """Journal many new tasks (a dict of `add`'s arguments each); their rows, in order. A journal that can writes them
+    in one transaction, all or none; this default checks every task's `args` first, then adds them one by one"""
+    for t in tasks: encode_args(t['args'], max_bytes)
+    return [self.add(**t, max_bytes=max_bytes, wait=wait) for t in tasks]
+@patch
 def get(self:BaseJournal, id:int) -> TaskRow|None:
     "Task `id`'s row as it is now, or `None`"
     raise NotImplementedError

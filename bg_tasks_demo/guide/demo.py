@@ -41,7 +41,7 @@ def demo_tasks(db='bg_tasks.db', runner:str='inline', **kw) -> Tasks:
 tasks = demo_tasks(os.environ.get('BG_DB', 'bg_tasks.db'))
 
 # %% ../../nbs/guide/08_demo.ipynb #eb550cab
-def visitor(req, sess):
+async def visitor(req, sess):   # async: FastHTML runs a sync Beforeware on a thread, a hop on every request
     "Beforeware: each visitor is someone, by a random id in their session cookie, so their tasks are theirs"
     req.scope['auth'] = sess.setdefault('visitor', secrets.token_urlsafe(12))
 
@@ -76,7 +76,7 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
     app.state.tasks, app.state.store = tasks, store
 
     @rt('/submit', methods=['post'])
-    # async: enqueue is one short SQLite write; a sync handler's hop to a thread would cost more
+    # async, and `aenqueue`: the write goes to the app's enqueue thread, one commit for a burst's requests together
     async def submit(req):
         raw = req.query_params.get('ts')
         try: ts = int(time.time()) if raw is None else parse_ts(raw)
@@ -84,7 +84,7 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
         if tasks.journal.n_pending() >= max_pending:
             return JSONResponse({'error': f'too many pending tasks (limit {max_pending}); try again later'},
                                 status_code=503, headers={'Retry-After': '5'})
-        h = submit_fn.enqueue(request_time=ts, slow_url=slow_url, owner=req.scope['auth'])
+        h = await submit_fn.aenqueue(request_time=ts, slow_url=slow_url, owner=req.scope['auth'])   # off the loop, in a group
         return P(f'Request submitted at: {ts}', data_task=h.id)
 
     @rt('/count', methods=['post'])
