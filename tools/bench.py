@@ -115,3 +115,87 @@ def page_time(url:str, n:int=100) -> float:
         for _ in range(n):
             t = time.perf_counter(); c.get(url).raise_for_status(); ts.append((time.perf_counter() - t) * 1000)
     return pctl(ts, 50)
+
+# The bare engines, for the no-op table: each measured as `huey_noops` in 43_bench measures Huey (its consumer up,
+# then: t0, `n` enqueues one after another from this process, t1, every message done, t2)
+
+def _module(d:Path, prefix:str, src:str):
+    "`src` as a module of its own in `d`, imported here (a fresh name: a broker or app of its own per run)"
+    import importlib, textwrap, uuid
+    name = f'{prefix}_{uuid.uuid4().hex[:8]}'
+    (d/f'{name}.py').write_text(textwrap.dedent(src))
+    if str(d) not in sys.path: sys.path.insert(0, str(d))
+    return importlib.import_module(name)
+
+def _drained(empty, timeout:float=600, every:float=0.02, settle:float=0.1) -> float:
+    """When `empty()` first held and still held `settle` s later (a Celery message is briefly in neither kombu's list nor
+    its `unacked` hash, between the pop and the ack bookkeeping): the `perf_counter` then"""
+    from bgtest import wait_until
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if empty():
+            t = time.perf_counter()
+            if not wait_until(lambda: not empty(), settle, every=every): return t
+        time.sleep(every)
+    raise TimeoutError(f'not drained after {timeout} s')
+
+def bare_dramatiq(n:int, url:str, threads:int=10) -> dict:
+    """`n` no-op `send()`s to bare Dramatiq on Redis `url`, one worker process of `threads` threads; done when the hash
+    `dramatiq:default.msgs` and the list `dramatiq:default` are empty: an entry is written with the enqueue and deleted
+    only by the ack (a nack moves it to `.XQ`, checked after)"""
+    import redis, tempfile
+    from bgtest import wait_until
+    d = Path(tempfile.mkdtemp())
+    m = _module(d, 'bare_dq', f'''
+        import dramatiq
+        from dramatiq.brokers.redis import RedisBroker
+        dramatiq.set_broker(RedisBroker(url={url!r}))
+        @dramatiq.actor(max_retries=0)
+        def noop(): return None
+    ''')
+    r, q = redis.Redis.from_url(url), 'dramatiq:default'
+    empty = lambda: r.hlen(f'{q}.msgs') + r.llen(q) == 0
+    with Proc([sys.executable, '-m', 'dramatiq', m.__name__, '--processes', 1, '--threads', threads, '--path', d],
+              cwd=d, env=dict(PYTHONPATH=str(d))) as w:
+        m.noop.send()   # a probe: the worker is up and consuming before the clock starts
+        assert wait_until(empty, 60) and w.alive(), w.output()
+        t0 = time.perf_counter()
+        for _ in range(n): m.noop.send()
+        t1 = time.perf_counter()
+        t2 = _drained(empty)
+    assert r.hlen(f'{q}.XQ.msgs') + r.hlen(f'{q}.DQ.msgs') == 0, 'bare Dramatiq: messages failed or were retried'
+    return dict(enqueue_us=(t1 - t0) / n * 1e6, drain_s=t2 - t0)
+
+def bare_celery(n:int, url:str, threads:int=10) -> dict:
+    """`n` no-op `delay()`s to bare Celery on Redis `url`, with our rules (JSON, acknowledged after the task ran, one
+    message prefetched per thread: `make_celery`), `threads` threads; done when kombu's queue lists and `unacked` hash
+    are empty, and the worker's own count (`inspect().stats()`) says it ran them all"""
+    import redis, tempfile
+    from bgtest import wait_until
+    d = Path(tempfile.mkdtemp())
+    m = _module(d, 'bare_cel', f'''
+        from celery import Celery
+        app = Celery('bare', broker={url!r})
+        app.conf.update(task_serializer='json', accept_content=['json'], task_ignore_result=True, task_acks_late=True,
+                        worker_prefetch_multiplier=1, broker_connection_retry_on_startup=True)
+        @app.task(name='noop')
+        def noop(): return None
+    ''')
+    with m.app.connection_for_write() as conn:   # kombu's own names for its keys
+        ch, qn = conn.default_channel, m.app.conf.task_default_queue
+        keys, unacked = [ch._q_for_pri(qn, p) for p in ch.priority_steps], ch.unacked_key
+    r = redis.Redis.from_url(url)
+    empty = lambda: sum(r.llen(k) for k in keys) + r.hlen(unacked) == 0
+    with Proc([sys.executable, '-m', 'celery', '-A', m.__name__, 'worker', '--pool', 'threads', '--concurrency', threads,
+               '--without-gossip', '--without-mingle', '--loglevel', 'WARNING'], cwd=d, env=dict(PYTHONPATH=str(d))) as w:
+        m.noop.delay()
+        assert wait_until(lambda: empty() or not w.alive(), 60) and w.alive(), w.output()
+        _drained(empty, 60)
+        t0 = time.perf_counter()
+        for _ in range(n): m.noop.delay()
+        t1 = time.perf_counter()
+        t2 = _drained(empty)
+        st = wait_until(lambda: m.app.control.inspect(timeout=2).stats(), 30)
+    ran = sum(s.get('total', {}).get('noop', 0) for s in (st or {}).values())
+    assert ran == n + 1, f'bare Celery ran {ran} tasks of {n + 1}'
+    return dict(enqueue_us=(t1 - t0) / n * 1e6, drain_s=t2 - t0)
