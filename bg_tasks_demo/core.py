@@ -97,16 +97,16 @@ class TaskFn:
 
     def enqueue(self, *args, **kwargs):
         "Record a run of this task with these arguments (and the options of `using`); its `TaskHandle`"
-        # the task's own `key=` stays its own
-        opts = {k: kwargs.pop(k) for k in OPTIONS if k in kwargs and k not in self.sig.parameters}
-        return self.using(**opts).enqueue(*args, **kwargs)
+        return self.using(**self._options(kwargs)).enqueue(*args, **kwargs)
     async def aenqueue(self, *args, **kwargs):
         "`enqueue` for `async` handlers: written off the event loop, with others made at the same moment, in one commit"
-        opts = {k: kwargs.pop(k) for k in OPTIONS if k in kwargs and k not in self.sig.parameters}
-        return await self.using(**opts).aenqueue(*args, **kwargs)
+        return await self.using(**self._options(kwargs)).aenqueue(*args, **kwargs)
     def enqueue_many(self, calls) -> list:
         "Record many runs in one journal write, all or none: each of `calls` a dict of keyword arguments or a tuple; handles"
         return self.using().enqueue_many(calls)
+    def _options(self, kwargs:dict) -> dict:
+        "Take `enqueue`'s options out of `kwargs`; the task's own arguments of those names (`key=`, say) stay its own"
+        return {k: kwargs.pop(k) for k in OPTIONS if k in kwargs and k not in self.sig.parameters}
 
     def using(self, delay:float=None, # seconds from now before it may start
               run_after=None, # or: not before this `datetime` (or epoch seconds)
@@ -270,10 +270,13 @@ def _enqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
 
 @patch
 def _enqueue_many(self:Tasks, f:TaskFn, args:list, **opts) -> list:
-    tasks = [dict(name=f.name, args=a, max_attempts=f.max_attempts, **opts) for a in args]
-    try: rows = self.journal.add_many(tasks, max_bytes=self.max_args, wait=self._wait())
+    try: rows = self.journal.add_many([_row(f, a, opts) for a in args], max_bytes=self.max_args, wait=self._wait())
     except (TypeError, ValueError) as e: raise _bad_args(f, args, e) from None
     return self._enqueued(rows)
+
+def _row(f:TaskFn, args:dict, opts:dict) -> dict:
+    "The journal's row for a run of `f` with `args` and `opts`"
+    return dict(name=f.name, args=args, max_attempts=f.max_attempts, **opts)
 
 def _bad_args(f:TaskFn, args:list, e:Exception) -> Exception:
     "The error to raise for arguments the journal refused: the first call whose arguments JSON cannot hold, named"
@@ -327,7 +330,7 @@ class _Adder:
             self._write(batch)
     def _write(self, batch:list):
         t = self.tasks
-        try: rows, errs = t.journal.add_many([b[0] for b in batch], max_bytes=t.max_args, wait=t.enqueue_wait), None
+        try: rows, errs = t.journal.add_many([b[0] for b in batch], max_bytes=t.max_args, wait=t.enqueue_wait), [None] * len(batch)
         except (TypeError, ValueError) as e:
             if len(batch) > 1:   # somebody's bad arguments: each on its own, so only theirs fail
                 for b in batch: self._write([b])
@@ -335,7 +338,7 @@ class _Adder:
             rows, errs = [None], [e]
         except Exception as e: rows, errs = [None] * len(batch), [e] * len(batch)
         by_loop = {}
-        for (_, fut, loop), row, err in zip(batch, rows, errs or [None] * len(batch)):
+        for (_, fut, loop), row, err in zip(batch, rows, errs):
             by_loop.setdefault(loop, []).append((fut, row, err))
         for loop, done in by_loop.items():
             try: loop.call_soon_threadsafe(self._settle, done)
@@ -353,7 +356,7 @@ async def _aenqueue(self:Tasks, f:TaskFn, args:dict, **opts) -> TaskHandle:
     loop = asyncio.get_running_loop()
     fut = loop.create_future()
     if self._adder is None: self._adder = _Adder(self)
-    self._adder.put(dict(name=f.name, args=args, max_attempts=f.max_attempts, **opts), fut, loop)
+    self._adder.put(_row(f, args, opts), fut, loop)
     try: return await fut
     except (TypeError, ValueError) as e: raise _bad_args(f, [args], e) from None
 
