@@ -239,6 +239,13 @@ class BrokerRunner(InlineRunner):
     def _dispatch(self, t:dict):
         "Send claimed task row `t` to the workers serving its queue"
         raise NotImplementedError
+    def _dispatch_many(self, ts:list) -> int:
+        """Send claimed task rows `ts`, in order, as one step where the engine can (one round trip); how many were
+        surely sent before an error, which is raised (the rest go back to the queue)"""
+        for i, t in enumerate(ts):
+            try: self._dispatch(t)
+            except Exception as e: e.sent = i; raise
+        return len(ts)
     def _disconnect(self, grace:float):
         "Close the broker"
         raise NotImplementedError
@@ -308,12 +315,12 @@ def _flag_cancelled(self:BrokerRunner):
 # %% ../../nbs/24a_broker.ipynb #15293fe4
 @patch
 def _send(self:BrokerRunner, ts):
-    "Send claimed tasks; any that could not be sent (the broker is down) go back to the queue, and the error is raised"
-    for i, t in enumerate(ts):
-        try: self._dispatch(t)
-        except Exception:
-            for u in ts[i:]: self.journal.requeue(u['id'])
-            raise
+    """Send claimed tasks; any that could not be surely sent (the broker is down) go back to the queue, and the error is
+    raised: one sent all the same is sent again with the same attempt, which the workers' start guard runs once"""
+    try: self._dispatch_many(ts)
+    except Exception as e:
+        for u in ts[getattr(e, 'sent', 0):]: self.journal.requeue(u['id'])
+        raise
 
 # %% ../../nbs/24a_broker.ipynb #68a2de13
 @patch

@@ -81,6 +81,7 @@ class InlineRunner(Runner):
         self.queues = None if queues is None else [queues] if isinstance(queues, str) else list(queues)
         self.cancelling, self.upkeep = set(), Upkeep(tasks)   # tasks asked to stop; periodic tasks and retention
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
+        self.poked = False   # a wake-up from another thread is on its way to the loop: another need not be sent
         self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
         self.io, self.io_since = None, None   # the journal's thread; since when its current call runs
         self.outbox, self.outlock = [], threading.Lock()   # outcomes waiting for the journal's thread, recorded together
@@ -102,7 +103,11 @@ class InlineRunner(Runner):
         try: here = asyncio.get_running_loop() is self.loop
         except RuntimeError: here = False
         if here: self.wake.set()
-        else: self.loop.call_soon_threadsafe(self.wake.set)
+        # from another thread, one wake-up for a burst: none while one is on its way, or while the loop is awake and has
+        # yet to claim (it clears `wake`, then claims: what committed before it looked is claimed)
+        elif not self.poked and not self.wake.is_set():
+            self.poked = True; self.loop.call_soon_threadsafe(self._poke)
+    def _poke(self): self.poked = False; self.wake.set()
 
 # %% ../../nbs/22_runner.ipynb #bd5fa4af
 @patch
