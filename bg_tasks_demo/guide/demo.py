@@ -43,7 +43,7 @@ tasks = demo_tasks(os.environ.get('BG_DB', 'bg_tasks.db'))
 # %% ../../nbs/guide/08_demo.ipynb #eb550cab
 async def visitor(req, sess):   # async: FastHTML runs a sync Beforeware on a thread, a hop on every request
     "Beforeware: each visitor is someone, by a random id in their session cookie, so their tasks are theirs"
-    req.scope['auth'] = sess.setdefault('visitor', secrets.token_urlsafe(12))
+    req.scope['auth'] = sess.get('visitor') or sess.setdefault('visitor', secrets.token_urlsafe(12))   # a new id only for a new visitor
 
 def demo_app(tasks:Tasks, admin=None, # `admin(req) -> bool`: who sees every task (`TokenAdmin` for an operator)
              **app_kw):
