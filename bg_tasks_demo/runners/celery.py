@@ -68,15 +68,25 @@ class CeleryRunner(BrokerRunner):
     "Send tasks to Celery workers over Redis; record their reports"
     def __init__(self, tasks, broker_url:str='redis://127.0.0.1:6379/0', visibility_timeout:float=VISIBILITY, **kw):
         super().__init__(tasks, broker_url=broker_url, **kw)
-        self.visibility_timeout = visibility_timeout
+        self.visibility_timeout, self.producer = visibility_timeout, None
 
     def check_url(self, url:str): make_celery(url)
     def _connect(self): self.app = make_celery(self.broker_url, self.visibility_timeout)
     def _dispatch(self, t:dict):
         self.app.send_task('bg_tasks_demo.run_task', args=[t['id'], t['name'], t['args'], t['attempts'],
                                                            t['max_attempts']],
-                           queue=broker_queue(t['queue']), retry=False,
+                           queue=broker_queue(t['queue']), retry=False, producer=self.producer,
+                           # what Flower and `celery events` show: given, not made by `saferepr` (a tenth of a send)
+                           argsrepr=f"({t['id']}, {t['name']!r})", kwargsrepr='{}',
                            task_id=f"bg-{t['id']}-{t['attempts']}")   # an id that names the attempt, for the audit
+    def _dispatch_many(self, ts:list) -> int:
+        with self.app.producer_or_acquire() as self.producer:   # one for the batch, not one from the pool per task
+            try:
+                if (batch := getattr(self.producer, 'batch', None)) is None: return super()._dispatch_many(ts)
+                try:   # kombu's publish batch (5.7): the messages go down one Redis pipeline, on leaving the block
+                    with batch(len(ts) + 1): return super()._dispatch_many(ts)
+                except Exception as e: e.sent = 0; raise   # which of them reached Redis, nobody can tell: all go back
+            finally: self.producer = None
     def _held(self, queues:list) -> set:
         "Messages queued (kombu's list per queue) or delivered and not acknowledged (its `unacked` hash)"
         r, ids = self.flags._r(), set()
