@@ -350,7 +350,11 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
     "On the journal's thread: reports (entry id, task id, report) in one transaction (one by one should it fail); the ids recorded"
     try:
         with self.journal.batch():
-            for _, task_id, rep in batch: self._record(task_id, rep)
+            rows = {}   # a task's row, read once for all its reports in the batch (its start and its outcome, say)
+            for _, task_id, rep in batch:
+                if task_id not in rows: rows[task_id] = self.journal.get(task_id)
+                # one that ended in this batch: a duplicate or late report, as `_record` would find
+                if rows[task_id] is not None: rows[task_id] = self._record(task_id, rep, rows[task_id])
         done = [e for e, *_ in batch]
     except Exception as x:
         log.warning('recording %d reports together failed (%s): one by one', len(batch), describe(x))
@@ -363,18 +367,22 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
 
 # %% ../../nbs/24a_broker.ipynb #b29759d5
 @patch
-def _record(self:BrokerRunner, task_id, rep):
-    t = self.journal.get(task_id)
+def _record(self:BrokerRunner, task_id, rep, t=None) -> dict|None:
+    "Record report `rep` about task `task_id` (row `t`, read if not given); the row as it stands after, if it runs on"
+    if t is None: t = self.journal.get(task_id)
     if t is None or t['status'] != 'running': return   # finished already, or requeued: a late or duplicate report
-    if rep.get('attempt', t['attempts']) != t['attempts']: return   # about another attempt of it: stale
+    if rep.get('attempt', t['attempts']) != t['attempts']: return t   # about another attempt of it: stale
     if 'started' in rep:
         if rep.get('rerun'): self.journal.lose(task_id, t['attempts'], 'its worker was lost; another runs it', False)
         self.journal.started(task_id, t['attempts'])
-    elif rep.get('cancelled'): self.journal.stopped(task_id, rep.get('attempt'))
     elif 'progress' in rep: self.journal.set_progress(task_id, *rep['progress'])
-    elif rep['ok']: self.settle(t, result=rep['result'])
-    else: self.settle(t, error=rep['error'], transient=rep['transient'], trace=rep.get('trace'),
-                      message=rep.get('message'))
+    else:   # its end: nothing more about this attempt is recorded
+        if rep.get('cancelled'): self.journal.stopped(task_id, rep.get('attempt'))
+        elif rep['ok']: self.settle(t, result=rep['result'])
+        else: self.settle(t, error=rep['error'], transient=rep['transient'], trace=rep.get('trace'),
+                          message=rep.get('message'))
+        return
+    return t
 
 # %% ../../nbs/24a_broker.ipynb #e4ac791d
 @patch
