@@ -11,6 +11,7 @@ from uuid import uuid4
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
+from redis.exceptions import NoScriptError
 from ..core import log
 from .broker import (BrokerRunner, TASK_QUEUE, RESULT_QUEUE, broker_queue, app_queues, RedisFlags,
     deliver, run_reported, redis_url, WorkerBeat, ReportStream)
@@ -60,16 +61,20 @@ def enqueue_all(broker, messages:list) -> list:
                  '_should_do_maintenance', '_max_unpack_size')
     if not isinstance(broker, RedisBroker) or not all(hasattr(broker, k) for k in internals):
         return [broker.enqueue(m) for m in messages]
-    dispatch, pipe, out = broker.scripts['dispatch'], broker.client.pipeline(transaction=False), []
+    dispatch, pipe, out, calls = broker.scripts['dispatch'], broker.client.pipeline(transaction=False), [], []
     for m in messages:
         m = m.copy(options={'redis_message_id': str(uuid4())})   # as `enqueue`: unique in Redis, retried or not
         broker.emit_before('enqueue', m, None)
-        dispatch(keys=[broker.namespace], client=pipe,
-                 args=['enqueue', current_millis(), m.queue_name, broker.broker_id, broker.heartbeat_timeout,
-                       broker.dead_message_ttl, broker._should_do_maintenance('enqueue'), broker._max_unpack_size(),
-                       m.options['redis_message_id'], m.encode()])
+        calls.append(['enqueue', current_millis(), m.queue_name, broker.broker_id, broker.heartbeat_timeout,
+                      broker.dead_message_ttl, broker._should_do_maintenance('enqueue'), broker._max_unpack_size(),
+                      m.options['redis_message_id'], m.encode()])
+        # by its hash: `dispatch(client=pipe)` would ask Redis first whether it has the script, a round trip more
+        pipe.evalsha(dispatch.sha, 1, broker.namespace, *calls[-1])
         out.append(m)
-    pipe.execute()
+    answers = pipe.execute(raise_on_error=False)
+    for args, a in zip(calls, answers):   # Redis restarted and forgot the script: this call loads it again
+        if isinstance(a, NoScriptError): a = dispatch(keys=[broker.namespace], args=args)
+        if isinstance(a, Exception): raise a
     for m in out: broker.emit_after('enqueue', m, None)
     return out
 
@@ -81,9 +86,10 @@ class DramatiqRunner(BrokerRunner):
         self.broker = make_broker(self.broker_url)
         self.run, _ = declare(self.broker)
     def _message(self, t:dict):
-        msg = self.run.message(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts'])
         # an id that names the attempt: the audit finds it in Redis
-        return msg.copy(queue_name=broker_queue(t['queue']), message_id=f"bg-{t['id']}-{t['attempts']}")
+        return dramatiq.Message(queue_name=broker_queue(t['queue']), actor_name=self.run.actor_name,
+                                args=(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']), kwargs={},
+                                options={}, message_id=f"bg-{t['id']}-{t['attempts']}", message_timestamp=current_millis())
     def _dispatch(self, t:dict): self.broker.enqueue(self._message(t))
     def _dispatch_many(self, ts:list) -> int:
         try: return len(enqueue_all(self.broker, [self._message(t) for t in ts]))
