@@ -362,6 +362,9 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
         for e, task_id, rep in batch:
             try: self._record(task_id, rep); done.append(e)
             except Exception as x: log.warning('report about task %s not recorded: %s', task_id, describe(x))
+    # a report comes from a live worker: a standing audit problem (no worker serves a queue, say, seen while the
+    # workers were back before their presence was) is looked at again within half a second, not at the next audit
+    if self.audit_problem: self.last_audit = min(self.last_audit, time.time() - self.audit_every + 0.5)
     self.notify()   # finished tasks make room in the window
     return done
 
