@@ -363,8 +363,11 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
             try: self._record(task_id, rep); done.append(e)
             except Exception as x: log.warning('report about task %s not recorded: %s', task_id, describe(x))
     # a report comes from a live worker: a standing audit problem (no worker serves a queue, say, seen while the
-    # workers were back before their presence was) is looked at again within half a second, not at the next audit
-    if self.audit_problem: self.last_audit = min(self.last_audit, time.time() - self.audit_every + 0.5)
+    # workers were back before their presence was) is looked at again now, or half a second after the last look
+    if self.audit_problem:
+        soon = max(0, self.last_audit + 0.5 - time.time())
+        self.last_audit = min(self.last_audit, time.time() + soon - self.audit_every)
+        if soon and self.loop is not None and not self.loop.is_closed(): self.loop.call_soon_threadsafe(self.loop.call_later, soon, self.wake.set)
     self.notify()   # finished tasks make room in the window
     return done
 
