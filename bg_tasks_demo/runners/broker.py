@@ -292,7 +292,10 @@ def _take_and_send(self:BrokerRunner) -> bool:
         if n := self.journal.recover_silent(time.time() - self.lease):
             log.warning('requeued %d task(s) silent for %ss (lease)', n, self.lease)
         self.last_lease = time.time()
-    if time.time() - self.last_audit >= self.audit_every: self.last_audit = time.time(); self._audit()
+    # a problem the audit found (no worker serves a queue, say: seen in the moment workers were back before their
+    # presence was) is looked at again every half second while it stands, not left standing until the next audit
+    every = min(self.audit_every, 0.5) if self.audit_problem else self.audit_every
+    if time.time() - self.last_audit >= every: self.last_audit = time.time(); self._audit()
     self._flag_cancelled()
     self.upkeep.step(self.loop, self.wake)   # periodic slots and retention, as every runner
     # a window per queue, not the whole backlog: Redis queues are first in,
@@ -362,12 +365,6 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
         for e, task_id, rep in batch:
             try: self._record(task_id, rep); done.append(e)
             except Exception as x: log.warning('report about task %s not recorded: %s', task_id, describe(x))
-    # a report comes from a live worker: a standing audit problem (no worker serves a queue, say, seen while the
-    # workers were back before their presence was) is looked at again now, or half a second after the last look
-    if self.audit_problem:
-        soon = max(0, self.last_audit + 0.5 - time.time())
-        self.last_audit = min(self.last_audit, time.time() + soon - self.audit_every)
-        if soon and self.loop is not None and not self.loop.is_closed(): self.loop.call_soon_threadsafe(self.loop.call_later, soon, self.wake.set)
     self.notify()   # finished tasks make room in the window
     return done
 

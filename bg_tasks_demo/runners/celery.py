@@ -8,6 +8,7 @@ __all__ = ['VISIBILITY', 'RESTORE_EVERY', 'Reporter', 'running', 'make_celery', 
 
 # %% ../../nbs/25a_celery.ipynb #c5a10004
 import asyncio, json, os, sys, threading, time
+from contextlib import nullcontext
 from celery import Celery
 import redis
 from ..core import log
@@ -81,11 +82,13 @@ class CeleryRunner(BrokerRunner):
                            task_id=f"bg-{t['id']}-{t['attempts']}")   # an id that names the attempt, for the audit
     def _dispatch_many(self, ts:list) -> int:
         with self.app.producer_or_acquire() as self.producer:   # one for the batch, not one from the pool per task
+            # kombu's publish batch (5.7): the messages go down one Redis pipeline, on leaving the block
+            batch = getattr(self.producer, 'batch', None)
             try:
-                if (batch := getattr(self.producer, 'batch', None)) is None: return super()._dispatch_many(ts)
-                try:   # kombu's publish batch (5.7): the messages go down one Redis pipeline, on leaving the block
-                    with batch(len(ts) + 1): return super()._dispatch_many(ts)
-                except Exception as e: e.sent = 0; raise   # which of them reached Redis, nobody can tell: all go back
+                with batch(len(ts) + 1) if batch else nullcontext(): return super()._dispatch_many(ts)
+            except Exception as e:
+                if batch: e.sent = 0   # buffered, not sent: which of them reached Redis, nobody can tell: all go back
+                raise
             finally: self.producer = None
     def _held(self, queues:list) -> set:
         "Messages queued (kombu's list per queue) or delivered and not acknowledged (its `unacked` hash)"

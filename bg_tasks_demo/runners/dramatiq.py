@@ -90,10 +90,8 @@ class DramatiqRunner(BrokerRunner):
         return dramatiq.Message(queue_name=broker_queue(t['queue']), actor_name=self.run.actor_name,
                                 args=(t['id'], t['name'], t['args'], t['attempts'], t['max_attempts']), kwargs={},
                                 options={}, message_id=f"bg-{t['id']}-{t['attempts']}", message_timestamp=current_millis())
-    def _dispatch(self, t:dict): self.broker.enqueue(self._message(t))
-    def _dispatch_many(self, ts:list) -> int:
-        try: return len(enqueue_all(self.broker, [self._message(t) for t in ts]))
-        except Exception as e: e.sent = 0; raise   # which of them reached Redis, nobody can tell: all go back
+    def _dispatch_many(self, ts:list) -> int:   # on an error, which reached Redis nobody can tell: all go back
+        return len(enqueue_all(self.broker, [self._message(t) for t in ts]))
     def _held(self, queues:list) -> set:
         "Messages queued or delivered and not acknowledged: the ids in `dramatiq:QUEUE.msgs`"
         c, ids = self.broker.client, set()
