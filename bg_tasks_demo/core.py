@@ -308,10 +308,14 @@ def get(self:Tasks, id:int) -> TaskHandle|None:
 
 # %% ../nbs/21_core.ipynb #562e8b20
 class _Adder:
-    "Tasks enqueued from event loops, written together: one `add_many` for all that wait, on a thread of its own"
-    def __init__(self, tasks, most:int=500, idle:float=10):
+    """Tasks enqueued from event loops, written together: one `add_many` for all that wait, on a thread of its own.
+    While enqueues come faster than it writes (it found more than one waiting), it holds the batch open for the next,
+    as long as each comes within `gap` seconds of the last and for `hold` at most: a group commit, fewer and larger
+    commits in a burst. An enqueue on its own is written at once"""
+    def __init__(self, tasks, most:int=500, idle:float=10, gap:float=0.002, hold:float=0.005):
         self.tasks, self.most, self.idle, self.jobs, self.lock, self.thread = tasks, most, idle, SimpleQueue(), \
             threading.Lock(), None
+        self.gap, self.hold = gap, hold
     def put(self, task:dict, fut, loop):
         self.jobs.put((task, fut, loop))
         with self.lock:   # a thread that found nothing to do exits under the lock: start another
@@ -324,10 +328,20 @@ class _Adder:
                 with self.lock:
                     if self.jobs.empty(): self.thread = None; return
                 continue
-            while len(batch) < self.most:
-                try: batch.append(self.jobs.get_nowait())
-                except Empty: break
-            self._write(batch)
+            self._write(self._gather(batch))
+    def _gather(self, batch:list) -> list:
+        "`batch` and the jobs that wait; in a burst, those that follow within `gap` of each other, for `hold` at most"
+        end = None
+        while len(batch) < self.most:
+            try: batch.append(self.jobs.get_nowait()); continue
+            except Empty: pass
+            if len(batch) < 2 or not self.hold: return batch   # on its own: no burst to wait for
+            now = time.monotonic()
+            end = end or now + self.hold
+            if now >= end: return batch
+            try: batch.append(self.jobs.get(timeout=min(self.gap, end - now)))
+            except Empty: return batch
+        return batch
     def _write(self, batch:list):
         t = self.tasks
         try: rows, errs = t.journal.add_many([b[0] for b in batch], max_bytes=t.max_args, wait=t.enqueue_wait), [None] * len(batch)
