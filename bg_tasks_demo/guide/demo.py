@@ -58,17 +58,20 @@ def demo_app(tasks:Tasks, admin=None, # `admin(req) -> bool`: who sees every tas
 
 # %% ../../nbs/guide/08_demo.ipynb #af996b8d
 class Backlog:
-    "Admission under a limit of pending tasks: the journal's count, read at most every `every` s, plus what was let through since"
+    """Admission under a limit of pending tasks: the journal's count, read at most every `every` s, plus what was let
+    through since; what was let through and is not written yet (`admit` without its `done`) counts in every read"""
     def __init__(self, tasks:Tasks, limit:int, every:float=0.1, clock=time.monotonic):
-        self.tasks, self.limit, self.every, self.clock, self.n, self.read_at = tasks, limit, every, clock, 0, None
+        self.tasks, self.limit, self.every, self.clock = tasks, limit, every, clock
+        self.n, self.read_at, self.flying = 0, None, 0
     def admit(self) -> bool:
-        "May one more task be enqueued? If so, it is counted"
+        "May one more task be enqueued? If so, it is counted: call `done()` once its enqueue has returned or failed"
         now = self.clock()
         if self.read_at is None or now - self.read_at >= self.every:
-            self.n, self.read_at = self.tasks.journal.n_pending(), now
+            self.n, self.read_at = self.tasks.journal.n_pending() + self.flying, now
         if self.n >= self.limit: return False
-        self.n += 1
+        self.n, self.flying = self.n + 1, self.flying + 1
         return True
+    def done(self): self.flying -= 1
 
 # %% ../../nbs/guide/08_demo.ipynb #7294383a
 def demo_dashboard(tasks:Tasks, # from `demo_tasks`
@@ -99,7 +102,8 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
         if not backlog.admit():
             return JSONResponse({'error': f'too many pending tasks (limit {max_pending}); try again later'},
                                 status_code=503, headers={'Retry-After': '5'})
-        h = await submit_fn.aenqueue(request_time=ts, slow_url=slow_url, owner=req.scope['auth'])   # off the loop, in a group
+        try: h = await submit_fn.aenqueue(request_time=ts, slow_url=slow_url, owner=req.scope['auth'])   # off the loop, in a group
+        finally: backlog.done()
         return P(f'Request submitted at: {ts}', data_task=h.id)
 
     @rt('/count', methods=['post'])
