@@ -79,7 +79,7 @@ def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `
     self._not_locked(wait)
     # plain SQL: the hot path, and fastlite's `insert` re-reads the schema on every call
     try:
-        with self.writing(wait) as db, _room(), db.conn: rows = [_insert(db, now, **t) for t in tasks]
+        with self.writing(wait) as db, _room(), self.transaction(): rows = [_insert(db, now, **t) for t in tasks]
     except TimeoutError as e:
         self.locked_since = self.locked_since or now
         raise JournalBusy(f'the task journal could not be written within {wait:g}s ({e}): nothing was written, '
@@ -121,10 +121,12 @@ def claim(self:Journal, limit:int, # at most this many
     if limit <= 0: return []
     now = now or time.time()
     qs, qa = _in_queues(queues)
+    # by queue: the queued tasks of those queues, from `bg_task_ready` (SQLite would rather scan every due task)
+    hint = '' if queues is None else ' indexed by bg_task_ready'
     with self:   # look before taking the write lock: most wake-ups (a worker hearing any commit) find nothing due
-        if not self.db.q(f"select 1 from bg_task where status='queued' and run_after<=?{qs} limit 1", [now, *qa]):
+        if not self.db.q(f"select 1 from bg_task{hint} where status='queued' and run_after<=?{qs} limit 1", [now, *qa]):
             return []
-        due = f"select id from bg_task where status='queued' and run_after<=?{qs} order by {_ORDER} limit ?"
+        due = f"select id from bg_task{hint} where status='queued' and run_after<=?{qs} order by {_ORDER} limit ?"
         rows = self.db.q(_CLAIM.format(f"id in ({due})"),
                          [time.time(), owner, int(waiting), now, *qa, limit])   # started now, even when claiming all (`now=inf`)
     return sorted(decoded(rows), key=lambda t: (-t['priority'], t['run_after'], t['id']))
@@ -132,8 +134,17 @@ def claim(self:Journal, limit:int, # at most this many
 @patch
 def queues_due(self:Journal, now:float=None) -> list:
     "The queues that have due queued tasks"
-    return [r['queue'] for r in self.read("select distinct queue from bg_task where status='queued' and run_after<=?",
-                                       [now or time.time()])]
+    return [r['queue'] for r in self.read(_QUEUES_DUE, [now or time.time()])]
+
+# one step of `bg_task_ready` per queue with queued tasks (the next queue's name after the last), and for each whether
+# one is due; not a scan of the backlog, as `select distinct queue` would be
+_QUEUES_DUE = """with recursive q(name) as (
+  select (select min(queue) from bg_task indexed by bg_task_ready where status='queued')
+  union all
+  select (select min(queue) from bg_task indexed by bg_task_ready where status='queued' and queue > q.name)
+  from q where q.name is not null)
+select name queue from q where name is not null and exists (
+  select 1 from bg_task indexed by bg_task_ready where status='queued' and queue=q.name and run_after<=?)"""
 
 @patch
 def running_by_queue(self:Journal) -> dict:
@@ -170,7 +181,7 @@ def succeed(self:Journal, id:int, result, # the task's return value (stored as J
            ) -> bool:
     "Mark running task `id` succeeded with its result, and run `hook` atomically with it; `False` if it was not running"
     result, now = encode(result), time.time()
-    with self, self.db.conn:   # the connection as a context manager is one transaction
+    with self.transaction():
         self.db.execute(f"update bg_task set status='succeeded', result=?, finished_at=?, progress=1, error=null, "
                         f"{_ENDED} where id=? and status='running'{_of(attempt)}", [result, now, now, None, None, id])
         if self.db.conn.changes() != 1: return False

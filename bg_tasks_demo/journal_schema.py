@@ -32,6 +32,9 @@ create index if not exists bg_task_due on bg_task(status, run_after);
 create index if not exists bg_task_name on bg_task(name, id);
 create index if not exists bg_task_seq on bg_task(seq);
 create index if not exists bg_task_next on bg_task(status, priority desc, run_after);
+-- the queued tasks of each queue, most urgent first: a claim for some queues, and which queues have any, never
+-- look at the others' backlog
+create index if not exists bg_task_ready on bg_task(queue, priority desc, run_after) where status='queued';
 create unique index if not exists bg_task_key on bg_task(key) where key is not null and status in ('queued', 'running');
 create index if not exists bg_task_done on bg_task(finished_at) where status in ('succeeded', 'failed', 'cancelled');
 create index if not exists bg_task_cancel on bg_task(id) where cancel = 1 and status = 'running';

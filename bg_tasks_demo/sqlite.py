@@ -112,9 +112,27 @@ def immediate(self:SharedDB):
 
 @patch
 @contextmanager
+def transaction(self:SharedDB):
+    """One transaction on the writer connection, under the lock (inside another one, a savepoint): what `with db.conn`
+    does, except that its commit lets the process's other threads run"""
+    with self:
+        self.db.execute('savepoint bg_tx')
+        try: yield self.db
+        except BaseException: self._undo(); raise
+        try: self.db.execute('release bg_tx')   # the outermost savepoint's release is the commit
+        except BaseException: self._undo(); raise
+
+@patch
+def _undo(self:SharedDB):
+    "Roll back to the innermost `bg_tx` savepoint and drop it, unless SQLite already rolled the whole transaction back"
+    if not self.db.conn.in_transaction: return   # as it may on some errors (a full disk, say)
+    self.db.execute('rollback to bg_tx'); self.db.execute('release bg_tx')
+
+@patch
+@contextmanager
 def batch(self:SharedDB):
-    "One transaction around many writes of this thread (each `with db.conn` inside becomes a savepoint): one commit"
-    with self, self.db.conn: yield self.db
+    "One transaction around many writes of this thread (each `transaction` inside becomes a savepoint): one commit"
+    with self.transaction() as db: yield db
 
 # %% ../nbs/19a_sqlite.ipynb #25b63645
 class Watch:
