@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['TASK_QUEUE', 'RESULT_QUEUE', 'REPORTS', 'GROUP', 'RUNNING', 'FINISHED', 'WORKER_TTL', 'broker_queue', 'app_queues',
-           'redis_url', 'RedisFlags', 'deliver', 'ReportStream', 'WorkerBeat', 'live_workers', 'run_reported',
-           'BrokerRunner']
+           'redis_url', 'RedisFlags', 'deliver', 'AutoPipeline', 'ReportStream', 'WorkerBeat', 'live_workers',
+           'run_reported', 'BrokerRunner']
 
 # %% ../../nbs/24a_broker.ipynb #cf4b7601
 import asyncio, json, os, socket, threading, time, uuid
@@ -68,6 +68,41 @@ def deliver(report, task_id:int, rep:dict, patience:float=600):
             log.warning('task %s: could not send its outcome (%s); trying again in %.1fs', task_id, e, wait)
             time.sleep(wait)
 
+# %% ../../nbs/24a_broker.ipynb #2ead1f59
+class AutoPipeline:
+    """Redis commands from many threads, sent together: a command goes at once when no round trip is under way, or
+    with the others that came meanwhile in the next one, sent by the first of them; each caller gets its own answer"""
+    def __init__(self, client): self.r, self.lock, self.waiting, self.busy = client, threading.Lock(), [], False
+    def call(self, *args):
+        "Send Redis command `args` (`'XADD', key, '*', field, value`, say); its answer, or its error raised"
+        me = _Call(args)
+        with self.lock:
+            self.waiting.append(me)
+            lead, self.busy = not self.busy, True
+        if not lead:
+            me.done.wait()   # answered, or made the one to send the next round trip
+            if not me.lead: return me.answer()
+        with self.lock: batch, self.waiting = self.waiting, []
+        try:
+            p = self.r.pipeline(transaction=False)
+            for c in batch: p.execute_command(*c.args)
+            answers = p.execute(raise_on_error=False)
+        except Exception as e: answers = [e] * len(batch)   # no answer at all (Redis is unreachable): each caller's error
+        with self.lock:
+            nxt = self.waiting[0] if self.waiting else None   # came during ours: the first of them sends the next
+            if nxt is None: self.busy = False
+        for c, a in zip(batch, answers):
+            c.value = a
+            if c is not me: c.done.set()
+        if nxt is not None: nxt.lead = True; nxt.done.set()
+        return me.answer()
+
+class _Call:
+    def __init__(self, args): self.args, self.value, self.lead, self.done = args, None, False, threading.Event()
+    def answer(self):
+        if isinstance(self.value, Exception): raise self.value
+        return self.value
+
 # %% ../../nbs/24a_broker.ipynb #59b84108
 class ReportStream:
     """Reports from workers to the app on the Redis stream `bg_reports`: a worker adds each (`send`, one `XADD`); the
@@ -76,10 +111,10 @@ class ReportStream:
         if client is None:
             import redis
             client = redis.Redis.from_url(url, socket_timeout=10)
-        self.r, self.stream = client, stream
+        self.r, self.stream, self.auto = client, stream, AutoPipeline(client)
     def send(self, task_id:int, rep:dict):
-        "On a worker: report `rep` about task `task_id`"
-        self.r.xadd(self.stream, {'r': json.dumps(dict(rep, task_id=task_id))})
+        "On a worker: report `rep` about task `task_id` (the worker's threads share their round trips)"
+        self.auto.call('XADD', self.stream, '*', 'r', json.dumps(dict(rep, task_id=task_id)))
     def join(self):
         "Make the app's consumer group, from the stream's start (nothing sent before is missed), unless it is there"
         try: self.r.xgroup_create(self.stream, GROUP, id='0', mkstream=True)
@@ -132,7 +167,8 @@ class WorkerBeat:
             client = redis.Redis.from_url(url, socket_timeout=5)
         self.r, self.queues, self.every = client, list(queues), every
         self.id = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}'
-        self.script = self.r.register_script(_BEGIN)
+        from redis.exceptions import NoScriptError   # redis comes with an engine (an extra)
+        self.script, self.auto, self.no_script = self.r.register_script(_BEGIN), AutoPipeline(self.r), NoScriptError
     def beat(self):
         "Say that this worker lives, and hold again the attempts it runs (Redis may have forgotten them)"
         running, p = dict(RUNNING), self.r.pipeline()
@@ -158,7 +194,9 @@ class WorkerBeat:
         if RUNNING.get(task_id) == attempt or (task_id, attempt) in FINISHED: return 0, None
         keys = [f'bg_start:{task_id}:{attempt}', f'bg_cancel:{task_id}'] + ([stream.stream] if stream else [])
         start = [json.dumps(dict(started=True, attempt=attempt, task_id=task_id, **x)) for x in ({}, {'rerun': True})]
-        try: took, asked = self.script(keys=keys, args=[self.id, *start])
+        try:
+            try: took, asked = self.auto.call('EVALSHA', self.script.sha, len(keys), *keys, self.id, *start)
+            except self.no_script: took, asked = self.script(keys=keys, args=[self.id, *start])   # loads it (a new Redis)
         except Exception as e:
             log.warning('task %s: cannot ask Redis whether it started already (%s): running it', task_id, e); return 1, None
         return int(took), bool(asked)
