@@ -106,6 +106,11 @@ def get(self:Journal, id:int) -> dict|None:
 _CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, owner=?, waiting=? where {} returning *"
 _ORDER = 'priority desc, run_after, id'   # the most urgent first; among equals, the longest due
 
+def _due(queues, what:str='select id') -> str:
+    "SQL for the due queued tasks (of `queues`, through `bg_task_ready`: SQLite would rather scan every due task)"
+    hint = '' if queues is None else ' indexed by bg_task_ready'
+    return f"{what} from bg_task{hint} where status='queued' and run_after<=?{_in_queues(queues)[0]}"
+
 def _in_queues(queues) -> tuple:
     "SQL and arguments for 'in one of these queues' (`None`: any queue)"
     return ('', []) if queues is None else (f" and queue in ({','.join('?' * len(queues))})", list(queues))
@@ -120,13 +125,10 @@ def claim(self:Journal, limit:int, # at most this many
     (`seq` as before the claim)"""
     if limit <= 0: return []
     now = now or time.time()
-    qs, qa = _in_queues(queues)
-    # by queue: the queued tasks of those queues, from `bg_task_ready` (SQLite would rather scan every due task)
-    hint = '' if queues is None else ' indexed by bg_task_ready'
+    qa = _in_queues(queues)[1]
     with self:   # look before taking the write lock: most wake-ups (a worker hearing any commit) find nothing due
-        if not self.db.q(f"select 1 from bg_task{hint} where status='queued' and run_after<=?{qs} limit 1", [now, *qa]):
-            return []
-        due = f"select id from bg_task{hint} where status='queued' and run_after<=?{qs} order by {_ORDER} limit ?"
+        if not self.db.q(_due(queues, 'select 1') + ' limit 1', [now, *qa]): return []
+        due = _due(queues) + f' order by {_ORDER} limit ?'
         rows = self.db.q(_CLAIM.format(f"id in ({due})"),
                          [time.time(), owner, int(waiting), now, *qa, limit])   # started now, even when claiming all (`now=inf`)
     return sorted(decoded(rows), key=lambda t: (-t['priority'], t['run_after'], t['id']))
