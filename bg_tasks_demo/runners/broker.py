@@ -107,14 +107,17 @@ class _Call:
 class ReportStream:
     """Reports from workers to the app on the Redis stream `bg_reports`: a worker adds each (`send`, one `XADD`); the
     app reads them in batches as the consumer group `bg_app`, and acknowledges and deletes those it recorded"""
-    def __init__(self, url:str=None, client=None, stream:str=REPORTS):
+    def __init__(self, url:str=None, client=None, stream:str=REPORTS,
+                 pipelined:bool=True): # a worker's threads share their round trips (`AutoPipeline`)
         if client is None:
             import redis
             client = redis.Redis.from_url(url, socket_timeout=10)
-        self.r, self.stream, self.auto = client, stream, AutoPipeline(client)
+        self.r, self.stream, self.auto = client, stream, AutoPipeline(client) if pipelined else None
     def send(self, task_id:int, rep:dict):
-        "On a worker: report `rep` about task `task_id` (the worker's threads share their round trips)"
-        self.auto.call('XADD', self.stream, '*', 'r', json.dumps(dict(rep, task_id=task_id)))
+        "On a worker: report `rep` about task `task_id`"
+        data = json.dumps(dict(rep, task_id=task_id))
+        if self.auto: self.auto.call('XADD', self.stream, '*', 'r', data)
+        else: self.r.xadd(self.stream, {'r': data})
     def join(self):
         "Make the app's consumer group, from the stream's start (nothing sent before is missed), unless it is there"
         try: self.r.xgroup_create(self.stream, GROUP, id='0', mkstream=True)
@@ -161,14 +164,16 @@ return {took, asked}"""
 
 class WorkerBeat:
     "A worker process's presence in Redis, `bg_worker:ID`: its queues and the tasks it runs, renewed every `every` s"
-    def __init__(self, url:str=None, queues:list=('default',), every:float=2, client=None):
+    def __init__(self, url:str=None, queues:list=('default',), every:float=2, client=None,
+                 pipelined:bool=True): # its threads' start guards share their round trips (`AutoPipeline`)
         if client is None:
             import redis
             client = redis.Redis.from_url(url, socket_timeout=5)
         self.r, self.queues, self.every = client, list(queues), every
         self.id = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}'
         from redis.exceptions import NoScriptError   # redis comes with an engine (an extra)
-        self.script, self.auto, self.no_script = self.r.register_script(_BEGIN), AutoPipeline(self.r), NoScriptError
+        self.script, self.no_script = self.r.register_script(_BEGIN), NoScriptError
+        self.auto = AutoPipeline(self.r) if pipelined else None
     def beat(self):
         "Say that this worker lives, and hold again the attempts it runs (Redis may have forgotten them)"
         running, p = dict(RUNNING), self.r.pipeline()
@@ -195,8 +200,10 @@ class WorkerBeat:
         keys = [f'bg_start:{task_id}:{attempt}', f'bg_cancel:{task_id}'] + ([stream.stream] if stream else [])
         start = [json.dumps(dict(started=True, attempt=attempt, task_id=task_id, **x)) for x in ({}, {'rerun': True})]
         try:
-            try: took, asked = self.auto.call('EVALSHA', self.script.sha, len(keys), *keys, self.id, *start)
-            except self.no_script: took, asked = self.script(keys=keys, args=[self.id, *start])   # loads it (a new Redis)
+            args = [self.id, *start]
+            try: took, asked = self.auto.call('EVALSHA', self.script.sha, len(keys), *keys, *args) if self.auto \
+                    else self.script(keys=keys, args=args)
+            except self.no_script: took, asked = self.script(keys=keys, args=args)   # loads it (a new Redis)
         except Exception as e:
             log.warning('task %s: cannot ask Redis whether it started already (%s): running it', task_id, e); return 1, None
         return int(took), bool(asked)

@@ -17,6 +17,7 @@ url = os.environ.get('BG_BROKER_URL', 'redis://127.0.0.1:6379/0')
 visibility = float(os.environ.get('BG_VISIBILITY') or 60)
 tasks = load(os.environ['BG_APP'])
 app = make_celery(url, visibility)
-beat = WorkerBeat(url, (os.environ.get('BG_QUEUES') or 'default').split(',')).start()   # for the app's audit
+beat = WorkerBeat(url, (os.environ.get('BG_QUEUES') or 'default').split(','),   # for the app's audit
+                  pipelined=False).start()   # each start guard its own round trip, as its reports (`25a_celery`)
 run_task = declare(app, tasks, url, beat)
 keep_visible(url, visibility / 4)   # no message delivered again while this process runs it (`25a_celery`)
