@@ -192,6 +192,11 @@ class WorkerBeat:
     def guard(self, task_id:int, attempt:int) -> int:
         "May this worker start `attempt` of task `task_id`? (`_BEGIN`'s answer; 1 if Redis cannot say: it runs)"
         return self.begin(task_id, attempt)[0]
+    def _begin(self, keys:list, args:list) -> list:
+        "`_BEGIN` on Redis, in a round trip shared with the other threads' where pipelined"
+        if self.auto is None: return self.script(keys=keys, args=args)
+        try: return self.auto.call('EVALSHA', self.script.sha, len(keys), *keys, *args)
+        except self.no_script: return self.script(keys=keys, args=args)   # loads it (a new Redis)
     def begin(self, task_id:int, attempt:int, stream=None) -> tuple:
         """`guard`'s answer, and whether the task was asked to stop (`None`: Redis cannot say); if it may start, its
         start is reported on `stream` (a `ReportStream`) in the same step"""
@@ -199,11 +204,7 @@ class WorkerBeat:
         if RUNNING.get(task_id) == attempt or (task_id, attempt) in FINISHED: return 0, None
         keys = [f'bg_start:{task_id}:{attempt}', f'bg_cancel:{task_id}'] + ([stream.stream] if stream else [])
         start = [json.dumps(dict(started=True, attempt=attempt, task_id=task_id, **x)) for x in ({}, {'rerun': True})]
-        try:
-            args = [self.id, *start]
-            try: took, asked = self.auto.call('EVALSHA', self.script.sha, len(keys), *keys, *args) if self.auto \
-                    else self.script(keys=keys, args=args)
-            except self.no_script: took, asked = self.script(keys=keys, args=args)   # loads it (a new Redis)
+        try: took, asked = self._begin(keys, [self.id, *start])
         except Exception as e:
             log.warning('task %s: cannot ask Redis whether it started already (%s): running it', task_id, e); return 1, None
         return int(took), bool(asked)
