@@ -38,6 +38,8 @@ class SharedDB:
         self.db = patiently(lambda: database(self.path), busy_ms)
         self.db.conn.set_busy_timeout(busy_ms)
         self.db.execute('pragma synchronous=normal')
+        # rollback journals of statements and savepoints in memory, not in a temporary file (`19a_sqlite`)
+        self.db.execute('pragma temp_store=memory')
         self.reader, self.rlock = None, threading.Lock()
 
     def __enter__(self): self.lock.acquire(); return self.db
