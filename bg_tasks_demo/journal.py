@@ -183,11 +183,13 @@ def succeed(self:Journal, id:int, result, # the task's return value (stored as J
            ) -> bool:
     "Mark running task `id` succeeded with its result, and run `hook` atomically with it; `False` if it was not running"
     result, now = encode(result), time.time()
+    sql, args = (f"update bg_task set status='succeeded', result=?, finished_at=?, progress=1, error=null, "
+                 f"{_ENDED} where id=? and status='running'{_of(attempt)}", [result, now, now, None, None, id])
+    if hook is None: return self.execute(sql, args) == 1   # one statement: atomic without a savepoint around it
     with self.transaction():
-        self.db.execute(f"update bg_task set status='succeeded', result=?, finished_at=?, progress=1, error=null, "
-                        f"{_ENDED} where id=? and status='running'{_of(attempt)}", [result, now, now, None, None, id])
+        self.db.execute(sql, args)
         if self.db.conn.changes() != 1: return False
-        if hook: hook(self.db)
+        hook(self.db)
         return True
 
 @patch
