@@ -82,6 +82,10 @@ def add_many(self:BaseJournal, tasks:list, max_bytes:int=None, wait:float=None) 
 def get(self:BaseJournal, id:int) -> TaskRow|None:
     "Task `id`'s row as it is now, or `None`"
     raise NotImplementedError
+@patch
+def get_many(self:BaseJournal, ids:list) -> dict:
+    "The rows of tasks `ids` as they are now, by id (a task that does not exist is left out); this default `get`s each"
+    return {i: r for i in ids if (r := self.get(i)) is not None}
 
 # %% ../nbs/19_journal_base.ipynb #434d221f
 @patch

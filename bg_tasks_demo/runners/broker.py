@@ -399,11 +399,11 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
     "On the journal's thread: reports (entry id, task id, report) in one transaction (one by one should it fail); the ids recorded"
     try:
         with self.journal.batch():
-            rows = {}   # a task's row, read once for all its reports in the batch (its start and its outcome, say)
+            # each task's row, read once for all its reports in the batch (its start and its outcome, say), in one read
+            rows = self.journal.get_many(list({task_id for _, task_id, _ in batch}))
             for _, task_id, rep in batch:
-                if task_id not in rows: rows[task_id] = self.journal.get(task_id)
-                # one that ended in this batch: a duplicate or late report, as `_record` would find
-                if rows[task_id] is not None: rows[task_id] = self._record(task_id, rep, rows[task_id])
+                # gone, or ended in this batch: a duplicate or late report, as `_record` would find
+                if rows.get(task_id) is not None: rows[task_id] = self._record(task_id, rep, rows[task_id])
         done = [e for e, *_ in batch]
     except Exception as x:
         log.warning('recording %d reports together failed (%s): one by one', len(batch), describe(x))
