@@ -10,6 +10,7 @@ import asyncio, json, logging, os, sys
 from .script import command
 from .core import Tasks, load, log, _QUEUE
 from .journal import SqliteJournal
+from .sqlite import Patience
 from .runners.worker import work, RUNNER_KW
 
 # %% ../nbs/26a_bg_worker.ipynb #81f30058
@@ -41,9 +42,12 @@ SCHEDS = ('idle', 'normal')
 
 def yield_cpu(sched:str='idle') -> str:
     """This process's threads (and those it starts after) on Linux's `SCHED_IDLE` if `sched` is `idle` and the system
-    has it; which it is on now"""
+    has it, its journal connections waiting for the write lock politely (`Patience`); which it is on now"""
     if sched == 'idle' and hasattr(os, 'SCHED_IDLE'):
-        try: os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0)); return 'idle'
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            Patience.polite = True
+            return 'idle'
         except OSError as e: log.warning('could not move this worker to SCHED_IDLE (%s): nice only', e)
     return 'normal'
 
