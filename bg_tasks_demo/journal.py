@@ -59,16 +59,23 @@ def add(self:Journal, name:str, # the task's registered name
                 queue=queue, belongs_to=belongs_to)
     return self.add_many([task], max_bytes, wait)[0]
 
-_INSERT = ("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq, key, priority, queue, "
-           "belongs_to) values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, ?, ?) returning *")
+_ALL = ', '.join(ROW)   # every column, named: in `ROW`'s order whatever order an older file has them in
 
-def _insert(db, now, name, args, max_attempts=1, run_after=0, key=None, priority=0, queue='default', belongs_to=None):
-    "One new task in `db`'s transaction (or the queued or running task that holds its `key`); its row"
-    db.execute('update bg_seq set n=n+1')   # a write first: the transaction holds the write lock from here on,
+def _fetch(conn, sql:str, params=()) -> list:
+    "The rows of `sql` (which selects or returns `_ALL`) on apsw connection `conn`, as decoded dicts"
+    return decoded([dict(zip(ROW, r)) for r in conn.execute(sql, params)])
+
+_INSERT = ("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq, key, priority, queue, "
+           f"belongs_to) values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, ?, ?) returning {_ALL}")
+
+def _insert(conn, now, name, args, max_attempts=1, run_after=0, key=None, priority=0, queue='default', belongs_to=None):
+    "One new task in `conn`'s transaction (or the queued or running task that holds its `key`); its row"
+    conn.execute('update bg_seq set n=n+1')   # a write first: the transaction holds the write lock from here on,
     # so looking for the key and inserting are one step for every process
-    if key is not None and (old := db.q("select * from bg_task where key=? and status in ('queued', 'running')", [key])):
-        return old
-    return db.q(_INSERT, [name, args, max_attempts, now, run_after, key, priority, queue, belongs_to])
+    if key is not None and (old := _fetch(conn, f"select {_ALL} from bg_task where key=? and status in ('queued', "
+                                                "'running')", (key,))):
+        return old[0]
+    return _fetch(conn, _INSERT, (name, args, max_attempts, now, run_after, key, priority, queue, belongs_to))[0]
 
 @patch
 def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `name`, `args`, `max_attempts`, ...
@@ -77,15 +84,15 @@ def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `
     now, tasks = time.time(), [{**t, 'args': encode_args(t['args'], max_bytes)} for t in tasks]
     if not tasks: return []
     self._not_locked(wait)
-    # plain SQL: the hot path, and fastlite's `insert` re-reads the schema on every call
+    # plain SQL on apsw's connection: the hot path (fastlite's `insert` re-reads the schema on every call)
     try:
-        with self.writing(wait) as db, _room(), self.transaction(): rows = [_insert(db, now, **t) for t in tasks]
+        with self.writing(wait) as db, _room(), self.transaction(): rows = [_insert(db.conn, now, **t) for t in tasks]
     except TimeoutError as e:
         self.locked_since = self.locked_since or now
         raise JournalBusy(f'the task journal could not be written within {wait:g}s ({e}): nothing was written, '
                           'try again shortly') from None
     self.locked_since = None
-    return [decoded(r)[0] for r in rows]
+    return rows
 
 @patch
 def _not_locked(self:Journal, wait:float=None):
