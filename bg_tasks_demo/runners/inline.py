@@ -87,6 +87,7 @@ class SyncPool:
 # %% ../../nbs/22_runner.ipynb #f56f2e33
 class InlineRunner(Runner):
     "Run a `Tasks` object's tasks in this process: async on the event loop, sync in a thread pool of its own"
+    show_wait = 0.05   # a sync task is shown as waiting once it has waited this many seconds for a thread
     def __init__(self, tasks, concurrency:int=1000, # tasks in flight at most
                  threads:int=8, # size of the pool for sync task functions
                  retry_base:float=0.5, retry_cap:float=30, # backoff, in seconds
@@ -254,10 +255,22 @@ async def _call(self:InlineRunner, t:dict, f, args:dict):
             work = call(f, args, ctx)
             return await (work if f.timeout is None else asyncio.wait_for(work, f.timeout))
         # a sync one waits for a thread (shown as waiting), then has its whole limit; past it, its thread runs on, unheard
-        return await self.pool.run(lambda: call_sync(f, args, ctx), f.timeout,
-                                   on_wait=lambda: self._later(self.journal.waiting, t['id']),
-                                   on_start=lambda: self._later(self.journal.started, t['id'], t['attempts']))
+        w = _WaitMark(self, t)
+        try: return await self.pool.run(lambda: call_sync(f, args, ctx), f.timeout, on_wait=w.wait, on_start=w.start)
+        finally: w.cancel()
     except asyncio.TimeoutError: raise time_limit(f.timeout, thread=not f.is_async) from None
+
+class _WaitMark:
+    """A sync task's wait for a thread, shown once it has lasted the runner's `show_wait` seconds (`waiting`, then
+    `started` when it starts); one that gets its thread sooner writes neither, and shows as running from its claim"""
+    def __init__(self, runner, t:dict): self.r, self.t, self.timer, self.shown = runner, t, None, False
+    def wait(self): self.timer = self.r.loop.call_later(self.r.show_wait, self._show)
+    def _show(self): self.shown = True; self.r._later(self.r.journal.waiting, self.t['id'])
+    def start(self):
+        self.cancel()
+        if self.shown: self.r._later(self.r.journal.started, self.t['id'], self.t['attempts'])
+    def cancel(self):
+        if self.timer is not None: self.timer.cancel()
 
 # %% ../../nbs/22_runner.ipynb #08780697
 @patch
