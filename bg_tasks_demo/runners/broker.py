@@ -394,6 +394,8 @@ def _read_reports(self:BrokerRunner):
             log.warning('reading reports from %s failed (%s); trying again', self.broker_url, describe(e))
             self.reading_done.wait(1)
 
+def _ends(rep:dict) -> bool: return 'started' not in rep and 'progress' not in rep   # an attempt's outcome
+
 @patch
 def _record_all(self:BrokerRunner, batch:list) -> list:
     "On the journal's thread: reports (entry id, task id, report) in one transaction (one by one should it fail); the ids recorded"
@@ -401,7 +403,10 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
         with self.journal.batch():
             # each task's row, read once for all its reports in the batch (its start and its outcome, say), in one read
             rows = self.journal.get_many(list({task_id for _, task_id, _ in batch}))
+            ended = {(task_id, rep.get('attempt')) for _, task_id, rep in batch if _ends(rep)}
             for _, task_id, rep in batch:
+                # a start whose end is in the batch too (a short task): its end says it all, one write fewer
+                if 'started' in rep and not rep.get('rerun') and (task_id, rep.get('attempt')) in ended: continue
                 # gone, or ended in this batch: a duplicate or late report, as `_record` would find
                 if rows.get(task_id) is not None: rows[task_id] = self._record(task_id, rep, rows[task_id])
         done = [e for e, *_ in batch]
