@@ -59,6 +59,24 @@ def tree_rss_mb(pid:int) -> float:
     "Peak resident memory of `pid` plus that of its children, in MB"
     return peak_rss_mb(pid) + sum(peak_rss_mb(c) for c in children(pid))
 
+def tree_cpu(pid:int) -> float:
+    "CPU seconds (user and system) that process `pid` and every process under it have used so far, from `/proc`"
+    tick, total, todo = os.sysconf('SC_CLK_TCK'), 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try: f = Path(f'/proc/{p}/stat').read_text().rpartition(')')[2].split()
+        except OSError: continue   # ended meanwhile
+        total += (int(f[11]) + int(f[12])) / tick   # utime and stime: fields 14 and 15 of proc(5)
+        todo += children(p)
+    return total
+
+class Cpu:
+    "CPU used from here to `stop()` by this process and by the process tree of `pid` (a worker): µs per task of `n`"
+    def __init__(self, pid:int=None): self.pid, self.a, self.w = pid, time.process_time(), tree_cpu(pid) if pid else 0.0
+    def stop(self, n:int) -> dict:
+        w = tree_cpu(self.pid) - self.w if self.pid else 0.0
+        return dict(app_cpu_us=(time.process_time() - self.a) / n * 1e6, worker_cpu_us=w / n * 1e6)
+
 def count_items(html:str) -> int:
     "How many `<li>` elements `html` holds"
     return len(re.findall(r'<li[\s>]', html))
@@ -159,12 +177,12 @@ def bare_dramatiq(n:int, url:str, threads:int=10) -> dict:
               cwd=d, env=dict(PYTHONPATH=str(d))) as w:
         m.noop.send()   # a probe: the worker is up and consuming before the clock starts
         assert wait_until(empty, 60) and w.alive(), w.output()
-        t0 = time.perf_counter()
+        t0, cpu = time.perf_counter(), Cpu(w.pid)
         for _ in range(n): m.noop.send()
         t1 = time.perf_counter()
-        t2 = _drained(empty)
+        t2 = _drained(empty); used = cpu.stop(n)
     assert r.hlen(f'{q}.XQ.msgs') + r.hlen(f'{q}.DQ.msgs') == 0, 'bare Dramatiq: messages failed or were retried'
-    return dict(enqueue_us=(t1 - t0) / n * 1e6, drain_s=t2 - t0)
+    return dict(enqueue_us=(t1 - t0) / n * 1e6, drain_s=t2 - t0, **used)
 
 def bare_celery(n:int, url:str, threads:int=10) -> dict:
     """`n` no-op `delay()`s to bare Celery on Redis `url`, with our rules (JSON, acknowledged after the task ran, one
@@ -191,11 +209,11 @@ def bare_celery(n:int, url:str, threads:int=10) -> dict:
         m.noop.delay()
         assert wait_until(lambda: empty() or not w.alive(), 60) and w.alive(), w.output()
         _drained(empty, 60)
-        t0 = time.perf_counter()
+        t0, cpu = time.perf_counter(), Cpu(w.pid)
         for _ in range(n): m.noop.delay()
         t1 = time.perf_counter()
-        t2 = _drained(empty)
+        t2 = _drained(empty); used = cpu.stop(n)
         st = wait_until(lambda: m.app.control.inspect(timeout=2).stats(), 30)
     ran = sum(s.get('total', {}).get('noop', 0) for s in (st or {}).values())
     assert ran == n + 1, f'bare Celery ran {ran} tasks of {n + 1}'
-    return dict(enqueue_us=(t1 - t0) / n * 1e6, drain_s=t2 - t0)
+    return dict(enqueue_us=(t1 - t0) / n * 1e6, drain_s=t2 - t0, **used)
