@@ -80,22 +80,38 @@ class AutoPipeline:
             self.waiting.append(me)
             lead, self.busy = not self.busy, True
         if not lead:
-            me.done.wait()   # answered, or made the one to send the next round trip
+            try: me.done.wait()   # answered, or made the one to send the next round trip
+            except BaseException: self._leave(me); raise   # interrupted while waiting (KeyboardInterrupt, say)
             if not me.lead: return me.answer()
         with self.lock: batch, self.waiting = self.waiting, []
+        answers = None
         try:
             p = self.r.pipeline(transaction=False)
             for c in batch: p.execute_command(*c.args)
             answers = p.execute(raise_on_error=False)
         except Exception as e: answers = [e] * len(batch)   # no answer at all (Redis is unreachable): each caller's error
+        finally:   # interrupted (a BaseException goes on from here): whether Redis ran them, nobody can tell
+            self._hand_on(batch, answers or [ConnectionError('the round trip was interrupted')] * len(batch), me)
+        return me.answer()
+    def _hand_on(self, batch:list, answers:list, me):
+        "Answer the round trip's callers (`me` answers itself), and make the first that came meanwhile send the next"
         with self.lock:
-            nxt = self.waiting[0] if self.waiting else None   # came during ours: the first of them sends the next
+            nxt = self.waiting[0] if self.waiting else None
             if nxt is None: self.busy = False
+            else: nxt.lead = True   # decided under the lock: a caller leaving (`_leave`) sees it
         for c, a in zip(batch, answers):
             c.value = a
             if c is not me: c.done.set()
-        if nxt is not None: nxt.lead = True; nxt.done.set()
-        return me.answer()
+        if nxt is not None: nxt.done.set()
+    def _leave(self, me):
+        "A caller interrupted while it waited: out of the queue; had it just been made the sender, the next one is"
+        with self.lock:
+            if me in self.waiting: self.waiting.remove(me)
+            if not me.lead: return   # still queued (someone else sends), or answered already
+            nxt = self.waiting[0] if self.waiting else None
+            if nxt is None: self.busy = False
+            else: nxt.lead = True
+        if nxt is not None: nxt.done.set()
 
 class _Call:
     def __init__(self, args): self.args, self.value, self.lead, self.done = args, None, False, threading.Event()
