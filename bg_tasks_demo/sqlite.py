@@ -6,7 +6,7 @@
 __all__ = ['patiently', 'Patience', 'SharedDB', 'Watch']
 
 # %% ../nbs/19a_sqlite.ipynb #aa7dacd9
-import threading, time
+import logging, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 import apsw
@@ -14,6 +14,8 @@ from fastcore.utils import patch
 from fastlite import database
 
 # %% ../nbs/19a_sqlite.ipynb #7340c5d6
+_log = logging.getLogger('bg_tasks_demo')
+
 def patiently(connect, busy_ms:int=30_000):
     "`connect()`, tried again while another process holds the write lock, for up to `busy_ms`"
     # apswutils registers apsw's "best practice" hooks for every connection: a 100 ms busy timeout, then pragmas
@@ -96,12 +98,11 @@ def writing(self:SharedDB, wait:float=None): # seconds at most for this process'
         return
     end = time.monotonic() + wait
     if not self.lock.acquire(timeout=wait): raise TimeoutError(f'another thread held the database for {wait:g}s')
+    was, self.patience.ms = self.patience.ms, max(1, int((end - time.monotonic()) * 1000))
     try:
-        self.patience.ms = max(1, int((end - time.monotonic()) * 1000))
         try: yield self.db
         except apsw.BusyError as e: raise TimeoutError(f'another process held the write lock for {wait:g}s') from e
-        finally: self.patience.ms = self.busy_ms
-    finally: self.lock.release()
+    finally: self.patience.ms = was; self.lock.release()   # as it was: a write inside another keeps the outer bound
 
 @patch
 def write_locked(self:SharedDB) -> bool|None:
@@ -109,14 +110,14 @@ def write_locked(self:SharedDB) -> bool|None:
     if self.path == ':memory:': return False
     if not self.lock.acquire(blocking=False): return None
     if self.db.conn.in_transaction: self.lock.release(); return None   # this thread, inside a transaction of its own
+    was, self.patience.ms = self.patience.ms, 0
     try:
-        self.patience.ms = 0
         try: self.db.execute('begin immediate')
         except apsw.BusyError: return True
         self.db.execute('rollback')
         return False
     finally:
-        self.patience.ms = self.busy_ms; self.lock.release()
+        self.patience.ms = was; self.lock.release()
 
 @patch
 @contextmanager
@@ -143,9 +144,15 @@ def transaction(self:SharedDB):
 
 @patch
 def _undo(self:SharedDB):
-    "Roll back to the innermost `bg_tx` savepoint and drop it, unless SQLite already rolled the whole transaction back"
+    """Roll back to the innermost `bg_tx` savepoint and drop it, unless SQLite already rolled the whole transaction back;
+    never raises, so the error that made us undo is the one that goes on"""
     if not self.db.conn.in_transaction: return   # as it may on some errors (a full disk, say)
-    self.db.execute('rollback to bg_tx'); self.db.execute('release bg_tx')
+    try: self.db.execute('rollback to bg_tx'); self.db.execute('release bg_tx')
+    except BaseException as e:   # an undo that fails must not leave a transaction open on the shared connection
+        _log.error('rolling back a savepoint failed (%s): the whole transaction is rolled back', e)
+        try: self.db.execute('rollback')
+        except BaseException as e2:
+            if self.db.conn.in_transaction: _log.error('rolling back the transaction failed too: %s', e2)
 
 @patch
 @contextmanager
