@@ -64,10 +64,10 @@ def tree_cpu(pid:int) -> float:
     tick, total, todo = os.sysconf('SC_CLK_TCK'), 0.0, [pid]
     while todo:
         p = todo.pop()
-        try: f = Path(f'/proc/{p}/stat').read_text().rpartition(')')[2].split()
-        except OSError: continue   # ended meanwhile
+        try: f, kids = Path(f'/proc/{p}/stat').read_text().rpartition(')')[2].split(), children(p)
+        except OSError: continue   # it ended meanwhile (a thread of it, while its children were listed)
         total += (int(f[11]) + int(f[12])) / tick   # utime and stime: fields 14 and 15 of proc(5)
-        todo += children(p)
+        todo += kids
     return total
 
 class Cpu:
