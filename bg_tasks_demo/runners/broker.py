@@ -95,10 +95,7 @@ class AutoPipeline:
         return me.answer()
     def _hand_on(self, batch:list, answers:list, me):
         "Answer the round trip's callers (`me` answers itself), and make the first that came meanwhile send the next"
-        with self.lock:
-            nxt = self.waiting[0] if self.waiting else None
-            if nxt is None: self.busy = False
-            else: nxt.lead = True   # decided under the lock: a caller leaving (`_leave`) sees it
+        with self.lock: nxt = self._next_sender()
         for c, a in zip(batch, answers):
             c.value = a
             if c is not me: c.done.set()
@@ -108,10 +105,15 @@ class AutoPipeline:
         with self.lock:
             if me in self.waiting: self.waiting.remove(me)
             if not me.lead: return   # still queued (someone else sends), or answered already
-            nxt = self.waiting[0] if self.waiting else None
-            if nxt is None: self.busy = False
-            else: nxt.lead = True
+            nxt = self._next_sender()
         if nxt is not None: nxt.done.set()
+    def _next_sender(self):
+        """Under the lock: make the first caller waiting the next sender (decided here, so a caller leaving sees it), or
+        end the busy spell; the caller to wake, or `None`"""
+        nxt = self.waiting[0] if self.waiting else None
+        if nxt is None: self.busy = False
+        else: nxt.lead = True
+        return nxt
 
 class _Call:
     def __init__(self, args): self.args, self.value, self.lead, self.done = args, None, False, threading.Event()
