@@ -58,12 +58,15 @@ def _when(delay, run_after) -> float:
         raise TypeError(f'run_after must be a datetime or epoch seconds, got {run_after!r}')
     return float(run_after)
 
-_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+# control characters (C0, DEL, C1), line and paragraph separators, Unicode's bidi controls (which reorder what a page
+# or a log shows: U+061C, U+200E-F, U+202A-E, U+2066-9) and surrogates (a lone one in a `str` is no character at all)
+_CONTROL = re.compile('[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]')
 
 def _label(v, name:str) -> str:
-    "A key or an owner: 1 to 200 characters, none of them a control character"
+    "A key or an owner: 1 to 200 characters, none of them a control, bidi or separator character or a lone surrogate"
     if v is not None and (not isinstance(v, str) or not 0 < len(v) <= 200 or _CONTROL.search(v)):
-        raise ValueError(f'{name} must be a string of 1 to 200 characters, without control characters, got {v!r:.80}')
+        raise ValueError(f'{name} must be a string of 1 to 200 characters, without control, bidi or separator '
+                         f'characters or lone surrogates, got {ascii(v):.80}')
     return v
 
 def options(f, delay=None, run_after=None, key=None, priority=None, queue=None, owner=None) -> dict:
