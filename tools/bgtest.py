@@ -1,7 +1,7 @@
 """Test and benchmark plumbing for this repository's notebooks: real processes started by PID on free
 loopback ports, and stopped. Not part of the package (users' own tests get `bg_tasks_demo.testing`).
 Notebooks import it with `sys.path.insert(0, '../tools')`."""
-import os, signal, subprocess, sys, tempfile, time
+import atexit, os, signal, subprocess, sys, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import httpx
@@ -16,8 +16,10 @@ def flags(kw:dict) -> list:
     "Command-line flags from keyword arguments: `dict(delay=1)` -> `['--delay', '1']`"
     return [str(o) for k, v in kw.items() for o in (f'--{k}', v)]
 
+_LIVE, _LIVE_LOCK = {}, threading.Lock()   # every Proc not yet stopped, by PID: stopped at exit (`stop_all`)
+
 class Proc:
-    "A child process started from `cmd` in its own process group, logged to a file, stopped by its PID"
+    "A child process started from `cmd` in its own process group, logged to a file, stopped by its PID (at the latest when this process exits)"
     def __init__(self, cmd:list, port:int=None, cwd=None, env=None, timeout:float=30, log=None):
         self.cmd, self.port = [str(o) for o in cmd], port
         self.log = Path(log or tempfile.mkstemp(prefix='bgproc-', suffix='.log')[1])
@@ -25,6 +27,7 @@ class Proc:
         self.p = subprocess.Popen(self.cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=self._f,
                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         self.pid = self.p.pid
+        with _LIVE_LOCK: _LIVE[self.pid] = self
         if port:
             try: wait_port(port, timeout=timeout, proc=self.p)
             except Exception as e:
@@ -52,9 +55,18 @@ class Proc:
         try: os.killpg(self.pid, signal.SIGKILL)   # children left behind, if any
         except (ProcessLookupError, PermissionError): pass
         self._f.close()
+        with _LIVE_LOCK: _LIVE.pop(self.pid, None)
         return self.p.returncode
     def __enter__(self): return self
     def __exit__(self, *exc): self.stop()
+
+@atexit.register
+def stop_all(timeout:float=5):
+    "Stop every `Proc` still running (a notebook whose cell failed before its own stop): none outlives its test"
+    with _LIVE_LOCK: left = list(_LIVE.values())
+    for p in left:
+        try: p.stop(timeout)
+        except Exception as e: print(f'stopping {p.cmd[0]} (pid {p.pid}) failed: {e}', file=sys.stderr)
 
 def children(pid:int) -> list:
     "PIDs of the processes `pid` started (a worker runner's worker, a process pool's processes)"

@@ -3,7 +3,7 @@ test flag are not run), in the Python that runs this script, so the notebooks ar
 stack. Works with execnb 0.1 (fastcore 1) and 0.3 (fastcore 2). Exit 0 if every cell ran without an exception.
 
     python tools/run_nb.py nbs/22_runner.ipynb [--skip bench] [--force bench]"""
-import argparse, os, re, sys, time
+import argparse, os, re, signal, sys, time
 from pathlib import Path
 from execnb.shell import CaptureShell
 try: from execnb.nbio import read_nb        # execnb 0.1
@@ -38,6 +38,8 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser()
     p.add_argument('path'); p.add_argument('--skip', default=''); p.add_argument('--force', default='')
     a = p.parse_args()
+    # SIGTERM (a test run stopped) exits as an exception would: atexit hooks stop the servers the notebook started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     t0 = time.time()
     ok = run(Path(a.path).resolve(), set(a.skip.split()), set(a.force.split()))

@@ -2,7 +2,7 @@
 notebook's tests on each stack (the newest FastHTML in .venv, the oldest the requirements allow in
 .venv-oldest), each notebook in a fresh process of that stack's Python (tools/run_nb.py, on execnb), three at a
 time (the longest first), and end with one line: `N passed, M failed`."""
-import argparse, configparser, glob, os, subprocess, sys, time
+import argparse, configparser, glob, os, signal, subprocess, sys, time, uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,13 +45,40 @@ ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, abo
 ONLY.update({nb: (('newest',), "a benchmark: its figures are taken on the newest stack (`make bench`), and its small "
                   "run here checks its code once") for nb in ('43_bench.ipynb', '47_retention_bench.ipynb')})
 
+def marked(mark:str) -> list:
+    "PIDs of the processes whose environment carries `BG_TEST_RUN=mark` (a notebook's run and all it started)"
+    want, pids = f'BG_TEST_RUN={mark}'.encode(), []
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit() or int(d.name) == os.getpid(): continue
+        try:
+            if want in (d/'environ').read_bytes().split(b'\0'): pids.append(int(d.name))
+        except OSError: pass   # gone meanwhile, or not ours to read
+    return pids
+
+def left_behind(mark:str, grace:float=5) -> list:
+    "The processes a notebook's run left running, given `grace` seconds to end; each is then killed: their command lines"
+    end = time.monotonic() + grace
+    while (pids := marked(mark)) and time.monotonic() < end: time.sleep(0.2)
+    cmds = []
+    for pid in pids:
+        try: cmd = Path(f'/proc/{pid}/cmdline').read_bytes().replace(b'\0', b' ').decode(errors='replace')
+        except OSError: continue
+        cmds.append(f'{pid}: {cmd[:200]}')
+        try: os.kill(pid, signal.SIGKILL)
+        except OSError: pass
+    return cmds
+
 def run_nb(stack:str, nb:Path, skip:str, force:str):
+    "Run notebook `nb` on `stack` in a process of its own; it passes if every cell ran and it left no process running"
     py = root/STACKS[stack]/'bin'/'python'
-    env = {**os.environ, 'BG_NBDEV_PYTHON': str(NBDEV/'python'), 'BG_STACK': stack}
+    mark = f'{stack}:{nb.stem}:{uuid.uuid4().hex[:8]}'
+    env = {**os.environ, 'BG_NBDEV_PYTHON': str(NBDEV/'python'), 'BG_STACK': stack, 'BG_TEST_RUN': mark}
     t0 = time.time()
     r = subprocess.run([str(py), str(root/'tools'/'run_nb.py'), str(nb), '--skip', skip, '--force', force],
                        capture_output=True, text=True, env=env, cwd=root)
-    return r.returncode == 0, time.time() - t0, r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    if left := left_behind(mark): out += '\nthe notebook left processes running (killed now):\n' + '\n'.join(left)
+    return r.returncode == 0 and not left, time.time() - t0, out
 
 def main():
     p = argparse.ArgumentParser()
