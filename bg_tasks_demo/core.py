@@ -10,7 +10,7 @@ import asyncio, datetime, functools, importlib, importlib.util, inspect, json, m
 from queue import SimpleQueue, Empty
 from pathlib import Path
 from fastcore.utils import patch
-from .journal import Journal, STATUSES, FINAL, BaseJournal
+from .journal import Journal, STATUSES, FINAL, BaseJournal, sqlite_path
 from .execution import (log, TaskCancelled, Requeue, RemoteTaskError, UserError, is_transient, describe,
     backoff, TaskContext, call, call_sync, time_limit, run_here, outcome, seconds, trace_of, message_of)
 from .journal_base import JournalFull
@@ -201,7 +201,7 @@ class TaskHandle:
 # %% ../nbs/21_core.ipynb #b07f5a22
 class Tasks:
     "Background tasks for a FastHTML app: a registry, a SQLite journal, and a runner"
-    def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database)
+    def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database), `:memory:` or `sqlite:///path`
                  # `inline`, `worker`, `process`, `dramatiq`, `celery`, `immediate` (tests), `module:Class` or a class
                  runner='inline',
                  retries:int=3, # default retries per task after the first attempt
@@ -221,7 +221,8 @@ class Tasks:
         if needs_broker and not broker_url: raise ValueError(f"runner={runner!r} needs broker_url='redis://…'")
         if retention is not None: seconds(retention, 'retention', finite=False, extra=', or None to keep every task')
         name = runner if isinstance(runner, str) else f'{runner.__module__}:{runner.__qualname__}'
-        self.path = str(getattr(journal, 'path', None) or db)
+        # a journal URL it does not know, or a path that cannot be a SQLite file: refused now, naming it (`20_journal`)
+        self.path = str(getattr(journal, 'path', None) or db) if journal is not None else sqlite_path(db)
         self.runner_name, self.retries, self._import_path, self.runner_kw = name, retries, import_path, runner_kw
         self.retention, self.schedules = retention, {}   # `@tasks.periodic` fills `schedules` (`21a_controls`)
         self.max_args, self.enqueue_wait = max_args, enqueue_wait
