@@ -21,20 +21,28 @@ class Events:
     def __init__(self, journal, # a function returning the `Journal` to follow (opened on first use)
                  maxsize:int=1000, every:float=0.01):
         self.journal, self.maxsize, self.every = journal, maxsize, every
-        self.subs, self.loop, self.closed, self.follower, self.seen = set(), None, False, None, 0
-    def subscribe(self) -> asyncio.Queue:
+        self.subs, self.loop, self.closed, self.follower, self.seen = {}, None, False, None, 0
+        self.by_task = {}   # task id -> its subscribers' queues; `None`: the subscribers of every task
+    def subscribe(self, task:int=None # only this task's events (default: every task's)
+                 ) -> asyncio.Queue:
         "A queue of events; `None` in it means: the app is shutting down, end the stream"
         self.loop = asyncio.get_running_loop()
-        q = asyncio.Queue(self.maxsize); self.subs.add(q)
+        q = asyncio.Queue(self.maxsize); self.subs[q] = task; self.by_task.setdefault(task, set()).add(q)
         if self.closed: q.put_nowait(None)
         elif self.follower is None or self.follower.done():
             # from now on: a subscriber hears about what happens after it subscribed
             self.seen = self.journal().last_seq()
             self.follower = self.loop.create_task(self._follow())
         return q
-    def unsubscribe(self, q): self.subs.discard(q)
+    def unsubscribe(self, q):
+        if (qs := self.by_task.get(task := self.subs.pop(q, None))) is not None:
+            qs.discard(q)
+            if not qs: del self.by_task[task]
     def _put(self, ev):
-        for q in list(self.subs):
+        "`ev` to the subscribers it concerns: its task's and every task's; to all for an event of no task or `None`"
+        task = None if ev is None else ev.get('id')
+        qs = list(self.subs) if task is None else [*self.by_task.get(None, ()), *self.by_task.get(task, ())]
+        for q in qs:
             if q.full(): q.get_nowait()
             q.put_nowait(ev)
     async def _follow(self):

@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['INT64_MIN', 'INT64_MAX', 'SSE_SRC', 'ROUTES', 'ADMIN_ONLY', 'parse_int', 'bad_request', 'cross_site_refusal',
            'CrossSiteGuard', 'stats_line', 'task_row', 'task_table', 'badge', 'shown', 'handle_badge', 'event_stream',
-           'badge_body', 'task_stream', 'TaskView', 'task_facts', 'attempts_table', 'journal_full', 'guarded', 'mount']
+           'badge_body', 'task_stream', 'SlotStream', 'StreamSlots', 'TaskView', 'task_facts', 'attempts_table',
+           'journal_full', 'guarded', 'mount']
 
 # %% ../nbs/23_views.ipynb #45e7a2d9
 import asyncio, json, re, time
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from fastcore.utils import patch
 from fasthtml.common import *
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from .journal import STATUSES, FINAL, JournalUnavailable, JournalFull
 from .core import TaskHandle
 from .access import Access, TokenAdmin, ViewHeaders
@@ -157,29 +158,58 @@ def badge_body(h, actions=None):
     b = Span('waiting', cls='bg-status running waiting') if h.waiting else badge(h.status, h.progress, h.message)
     return Span(b, *acts) if acts else b
 
-def task_stream(tasks, id:int, keepalive:float=15, look:float=1,
+def task_stream(tasks, id:int, keepalive:float=15,
                 actions=None): # `actions(h)`: the buttons this viewer may use on the task (none by default)
-    "SSE messages for one task: its badge at each change (`status`), then `done` once it is final"
+    """SSE messages for one task: its badge at each change (`status`), then `done` once it is final. It reads the row
+    when an event about the task arrives, and only then: idle, it sends a comment every `keepalive` seconds"""
     async def gen():
-        q = tasks.events.subscribe()
+        q = tasks.events.subscribe(task=id)   # every change bumps the row's change number: an event for each
         try:
-            last, sent = None, time.monotonic()
+            last = None
             while True:
-                h = tasks.get(id)
+                if (h := tasks.get(id)) is None: return   # gone (retention)
                 if (now := (h.status, h.progress, h.message, h.cancelling, h.waiting)) != last:
-                    last, sent = now, time.monotonic()
+                    last = now
                     yield sse_message(badge_body(h, actions), 'status')
                     if h.status in FINAL:
                         yield sse_message(h.status, 'done'); return
-                elif time.monotonic() - sent >= keepalive: yield ': keep-alive\n\n'; sent = time.monotonic()
-                end = time.monotonic() + look   # an event about this task, or `look` seconds: a burst can crowd
-                while (left := end - time.monotonic()) > 0:   # its event out of the queue, so read the row anyway
-                    try: ev = await asyncio.wait_for(q.get(), left)
-                    except asyncio.TimeoutError: break
-                    if ev is None: return   # the app is shutting down
-                    if ev.get('id') in (id, None): break
+                while True:
+                    try: ev = await asyncio.wait_for(q.get(), keepalive)
+                    except asyncio.TimeoutError: yield ': keep-alive\n\n'; continue
+                    batch = [ev] + [q.get_nowait() for _ in range(q.qsize())]   # a burst: one read of the row
+                    if None in batch: return   # the app is shutting down
+                    break
         finally: tasks.events.unsubscribe(q)
     return gen()
+
+
+# %% ../nbs/23_views.ipynb #b5a10002
+class SlotStream(StreamingResponse):
+    "An SSE response that gives its slot back to `slots` when it ends, however it ends"
+    def __init__(self, gen, slots, who):
+        super().__init__(gen, media_type='text/event-stream', headers={'Cache-Control': 'no-cache'})
+        self.slots, self.who = slots, who
+    async def __call__(self, scope, receive, send):
+        try: await super().__call__(scope, receive, send)   # the stream's own `finally` unsubscribes it
+        finally: self.slots.give(self.who)
+
+class StreamSlots:
+    "Live streams open at once: at most `total`, and at most `per_viewer` for any one viewer"
+    def __init__(self, total:int=500, per_viewer:int=20, retry_after:int=5):
+        self.total, self.per_viewer, self.retry_after, self.open, self.by = total, per_viewer, retry_after, 0, {}
+    def take(self, who) -> str|None:
+        "Take a slot for viewer `who`, or say why there is none"
+        if self.by.get(who, 0) >= self.per_viewer:
+            return f'too many live streams open for you (at most {self.per_viewer}): close some pages, or try again later'
+        if self.open >= self.total: return f'too many live streams open on this server (at most {self.total}): try again later'
+        self.open, self.by[who] = self.open + 1, self.by.get(who, 0) + 1
+    def give(self, who):
+        self.open -= 1
+        if (n := self.by.pop(who) - 1): self.by[who] = n
+    def stream(self, who, gen):
+        "`gen`'s SSE response holding one of `who`'s slots while it runs, or a 429 when none is free"
+        if (why := self.take(who)) is None: return SlotStream(gen, self, who)
+        return JSONResponse({'error': why}, status_code=429, headers={'Retry-After': str(self.retry_after)})
 
 # %% ../nbs/23_views.ipynb #fc7f4c2c
 SSE_SRC = 'https://cdn.jsdelivr.net/npm/htmx-ext-sse@2.2.4/sse.js'
@@ -199,8 +229,13 @@ def _filters(req, tasks, limit_default:int=20):
 # %% ../nbs/23_views.ipynb #9e3a49e8
 class TaskView:
     "The task view's handlers for one `Tasks` under one prefix: each an async function of the request"
-    def __init__(self, tasks, prefix:str, render=None, access:Access=None):
+    def __init__(self, tasks, prefix:str, render=None, access:Access=None, slots:StreamSlots=None):
         self.tasks, self.prefix, self.render, self.access = tasks, prefix, render, access or Access()
+        self.slots = slots or StreamSlots()
+    def stream(self, req, gen):
+        "`gen` as a live stream in one of the viewer's slots, or a 429"
+        adm, who = self.access.of(req)
+        return self.slots.stream(('admin',) if who is None else ('viewer', who), gen)
     def task(self, req):
         "The task that the path's `{id}` names, if `req` may see it, and `None`; or `None` and the error to answer with"
         try: id = parse_int(req.path_params['id'], 'task id')
@@ -245,11 +280,11 @@ async def api_tasks(self:TaskView, req):
     hs = self.tasks.list(None if adm else who, status, name, limit, before)
     return JSONResponse([h.as_dict(admin=adm, light=True) for h in hs])
 @patch
-async def events(self:TaskView, req): return EventStream(event_stream(self.tasks, self.render))
+async def events(self:TaskView, req): return self.stream(req, event_stream(self.tasks, self.render))
 @patch
 async def task_events(self:TaskView, req):
     h, err = self.task(req)
-    return err or EventStream(task_stream(self.tasks, h.id, actions=self.actions(req)))
+    return err or self.stream(req, task_stream(self.tasks, h.id, actions=self.actions(req)))
 
 # %% ../nbs/23_views.ipynb #597e579e
 @patch
@@ -363,7 +398,9 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
           viewer=None, # `viewer(req) -> str|None`: whose own tasks a request may see (default: `req.scope['auth']`)
           auth=None, # `auth(req)`: a response to refuse the request, `None` to let it through (then an admin)
           sse_src:str=SSE_SRC, # the SSE extension's script, added to the app's headers if it has none
-          render=None): # `render(event)`: extra SSE messages for the app's own pages
+          render=None, # `render(event)`: extra SSE messages for the app's own pages
+          max_streams:int=500, # live streams open at once in this process; past it: 429
+          max_streams_per_viewer:int=20): # live streams open at once for one viewer (all admins without a name: one)
     "Add the task view, its controls, its JSON and its live streams to `app` under `prefix`, closed by default"
     # an app's gate of old (`auth=` alone) keeps its meaning: whoever it lets through sees everything
     if admin is None and auth is not None: admin = lambda req: auth(req) is None
@@ -372,7 +409,8 @@ def mount(tasks, app, prefix:str='/tasks', # where the view lives
     tasks.prefix, hdrs = prefix, getattr(app, 'hdrs', None)
     if hdrs is not None and sse_src and not any('sse' in str(getattr(h, 'attrs', {}).get('src', '')) for h in hdrs):
         app.hdrs = [*hdrs, Script(src=sse_src)]
-    view = TaskView(tasks, prefix, render, access)
+    view = TaskView(tasks, prefix, render, access, StreamSlots(max_streams, max_streams_per_viewer))
+    app.state.bg_streams = view.slots   # for the app's own live pages (the demo's `/live`)
     for path, method, name in ROUTES:
         app.route(prefix + path or '/', methods=[method])(guarded(getattr(view, name), auth, access, name in ADMIN_ONLY))
     app.add_middleware(ViewHeaders, prefix=prefix, admin=admin)
