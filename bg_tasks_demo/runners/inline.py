@@ -10,7 +10,7 @@ import asyncio, concurrent.futures, json, math, os, queue, socket, threading, ti
 from concurrent.futures import ThreadPoolExecutor
 from fastcore.utils import patch
 from ..execution import (TaskContext, TaskCancelled, Requeue, call, call_sync, describe, backoff, time_limit,
-    log, trace_of, message_of)
+    log, trace_of, message_of, unwritable, journal_full)
 from .base import Runner
 from ..controls import Upkeep
 from ..httpclient import shared_client
@@ -111,6 +111,9 @@ class InlineRunner(Runner):
         self.problem, self.failing_since = None, None   # why the runner cannot do its work right now
         self.io, self.io_since = None, None   # the journal's thread; since when its current call runs
         self.outbox, self.outlock = [], threading.Lock()   # outcomes waiting for the journal's thread, recorded together
+        # outcomes the journal could not take (full, locked): by (id, attempt), in order; written when it can
+        self.unwritten, self.unlock, self.unwritten_next, self.unwritten_tries = {}, threading.RLock(), 0.0, 0
+        self.unwritten_why, self.unwritten_since = None, None
 
     async def start(self):
         "Recover what a crash left running, then start taking work"
@@ -140,19 +143,24 @@ async def _loop(self:InlineRunner):
     failures = 0
     while not self.stopping:
         self.wake.clear()
-        try: busy = await self._step()
+        try:
+            if self.unwritten and time.time() >= self.unwritten_next: await self._j(self._write_unwritten)
+            busy = await self._step()
         except Exception as e:
             failures += 1
             self.failing_since = self.failing_since or time.time()
             since = time.strftime("%H:%M:%S", time.localtime(self.failing_since))
-            self.problem = f'{describe(e)} (failing since {since})'
-            wait = backoff(failures, 0.25, 30)
+            what = 'the task journal is full: ' if journal_full(e) else ''
+            self.problem = f'{what}{describe(e)} (failing since {since})'
+            # a journal that cannot be written now (full, locked) is tried again within seconds of its coming back
+            wait = backoff(failures, 0.25, 5 if unwritable(e) else 30)
             log.error('runner step failed (%d in a row), trying again in %.1fs: %s', failures, wait, describe(e))
             await asyncio.sleep(wait)
             continue
         failures, self.problem, self.failing_since = 0, None, None
         if busy: continue
-        try: await asyncio.wait_for(self.wake.wait(), self.poll)
+        wait = self.poll if not self.unwritten else max(0.01, min(self.poll, self.unwritten_next - time.time()))
+        try: await asyncio.wait_for(self.wake.wait(), wait)
         except asyncio.TimeoutError: pass
 
 @patch
@@ -306,21 +314,28 @@ def _progress(self:InlineRunner, t:dict, done, total): self._later(self.journal.
 @patch
 def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
            message:str=None):
-    "Record a task's outcome: its result, a retry later, or its failure (with its traceback and owner's message)"
-    try: self._settle(t, result, error, transient, trace, message)
-    except Exception:
-        log.exception('could not record the outcome of task %s; it stays running until recovered', t['id'])
+    "Record a task's outcome: its result, a retry later, or its failure; kept for later if the journal cannot take it now"
+    out = (result, error, transient, trace, message)
+    if self.unwritten: return self._keep(t, out, None)   # behind those waiting: outcomes are written in order
+    try: self._settle(t, *out)
+    except Exception as e:
+        if unwritable(e): self._keep(t, out, e)
+        else: log.exception('could not record the outcome of task %s %s; it stays running until recovered',
+                            t['id'], t['name'])
 
 @patch
 def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
             message:str=None):
+    "Write an outcome; raises what `unwritable` calls the journal's refusal (the caller keeps the outcome)"
     f = self.tasks.registry.get(t['name'])
     if error is None:
         try:
             hook = (lambda db: f.on_success(db, t['id'], result)) if f is not None and f.on_success else None
             self.journal.succeed(t['id'], result, hook, t['attempts'])
             return
-        except Exception as e: error, transient = f'storing the result failed: {describe(e)}', False
+        except Exception as e:
+            if unwritable(e): raise   # the journal's (or the hook's write's) refusal for now, not the task's error
+            error, transient = f'storing the result failed: {describe(e)}', False
     if transient and t['attempts'] < t['max_attempts']:
         wait = backoff(t['attempts'], self.retry_base, self.retry_cap)
         if self.journal.retry_later(t['id'], f'attempt {t["attempts"]}: {error}', time.time() + wait,
@@ -329,12 +344,61 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
     elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts'], trace, message):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
 
+# %% ../../nbs/22_runner.ipynb #a5e1d001
+@patch
+def _keep(self:InlineRunner, t:dict, out:tuple, e:Exception|None):
+    "Keep outcome `out` of task row `t` until the journal takes it (once per attempt, in order)"
+    with self.unlock:
+        first = not self.unwritten
+        self.unwritten.setdefault((t['id'], t['attempts']), (t, out))
+        if e is not None: self.unwritten_why = e
+        if first: self.unwritten_since, self.unwritten_tries = time.time(), 0; self._next_try()
+    if e is not None:
+        log.warning('task %s %s: its outcome is kept until the journal takes it: %s', t['id'], t['name'], describe(e))
+
+@patch
+def _next_try(self:InlineRunner):
+    self.unwritten_tries += 1
+    self.unwritten_next = time.time() + backoff(self.unwritten_tries, 0.25, 5)
+
+@patch
+def _ours(self:InlineRunner, t:dict) -> bool:
+    "Is this attempt of task `t` still running here, not taken by another runner meanwhile (a lease that ran out)?"
+    row = self.journal.get(t['id'])
+    return (row is not None and row['status'] == 'running' and row['attempts'] == t['attempts']
+            and row.get('owner') == t.get('owner'))
+
+@patch
+def _write_unwritten(self:InlineRunner) -> int:
+    "On the journal's thread: our heartbeat, then the outcomes kept, oldest first, until one is refused; how many are left"
+    with self.unlock:
+        try:
+            self.journal.beat(self.owner); self.last_beat = time.time()   # these tasks are ours: our lease first
+            while self.unwritten:
+                key, (t, out) = next(iter(self.unwritten.items()))
+                try:
+                    if self._ours(t): self._settle(t, *out)
+                    else: log.warning('task %s %s: another runner took it meanwhile (its lease ran out): the outcome '
+                                      'kept here is dropped and it runs again', t['id'], t['name'])
+                except Exception as e:
+                    if unwritable(e): raise
+                    log.exception('could not record the outcome of task %s %s', t['id'], t['name'])
+                del self.unwritten[key]
+        except Exception as e:
+            if not unwritable(e): raise
+            self.unwritten_why = e; self._next_try()
+            return len(self.unwritten)
+        if self.unwritten_since is not None:
+            log.warning('the journal took the outcomes kept since %s', time.strftime('%H:%M:%S', time.localtime(self.unwritten_since)))
+        self.unwritten_since, self.unwritten_why, self.unwritten_tries = None, None, 0
+        return 0
+
 # %% ../../nbs/22_runner.ipynb #20bf9d75
 @patch
 async def _outcome(self:InlineRunner, t:dict, *args):
     "Record task row `t`'s outcome (`settle`'s arguments) with the other writes waiting; a cancel meanwhile does not drop it"
     done = self.loop.create_future()   # resolved from the journal's thread with the others of its flush, one wake-up
-    self._defer(self._settle, (t, *args), done)
+    self._defer(self.settle, (t, *args), done)
     try: return await asyncio.shield(done)
     except asyncio.CancelledError:
         await asyncio.wait([done])   # recorded first; then the cancel goes on
@@ -362,10 +426,15 @@ def _flush(self:InlineRunner):
     except Exception as e:
         log.warning('%d journal writes together failed (%s): one by one', len(items), describe(e))
         for fn, args, _ in items:
-            try: fn(*args)
-            except Exception as x:   # an outcome not recorded stays running until recovered, as ever
-                log.warning('journal write %s%s failed: %s', getattr(fn, '__name__', fn), args[:1], describe(x))
+            try: fn(*args)   # an outcome (`settle`) the journal refuses is kept and written later
+            except Exception as x:   # a progress, waiting or started mark: dropped. The task's id, never its row
+                log.warning('journal write %s of task %s failed: %s', getattr(fn, '__name__', fn), _id_of(args), describe(x))
     self._resolve([f for *_, f in items if f is not None])
+
+def _id_of(args:tuple):
+    "The task a write is about: its id, or its row's id (a row holds its arguments and owner: never logged)"
+    a = args[0] if args else None
+    return a.get('id') if isinstance(a, dict) else a if isinstance(a, int) else '?'
 
 @patch
 def _resolve(self:InlineRunner, futs:list, error=None):
@@ -394,7 +463,14 @@ async def stop(self:InlineRunner, grace:float=None):
         if pending: log.warning('shutdown: %d running task(s) requeued after %.1fs', len(pending), grace)
     await self.upkeep.close()
     await self.client.aclose()
-    await self._j(self.journal.retire, self.owner)
+    if self.unwritten: await self._j(self._write_unwritten)
+    for t, _ in self.unwritten.values():
+        log.error('task %s %s: its outcome could not be written (%s); it stays running and runs again once recovered',
+                  t['id'], t['name'], describe(self.unwritten_why) if self.unwritten_why else 'the journal refused it')
+    try: await self._j(self.journal.retire, self.owner)
+    except Exception as e:
+        if not unwritable(e): raise
+        log.warning('could not retire this runner in the journal (%s): its tasks are recovered once its lease runs out', describe(e))
     await self.loop.run_in_executor(None, self.io.shutdown)
 
 @patch
@@ -406,8 +482,13 @@ async def drain(self:InlineRunner, timeout:float=60) -> bool:
 
 @patch
 def health(self:InlineRunner) -> dict:
-    "The protocol's health, and the sync task threads stuck past their time limit (cleared once they end)"
+    "The protocol's health; outcomes the journal could not take yet; sync task threads stuck past their time limit"
     h, pool = Runner.health(self), getattr(self, 'pool', None)
+    if self.main is not None and (n := len(self.unwritten)):
+        e = self.unwritten_why
+        why = 'is full' if e is None or journal_full(e) else f'cannot be written ({describe(e)})'
+        since = time.strftime('%H:%M:%S', time.localtime(self.unwritten_since or time.time()))
+        return dict(ok=False, problem=f'the task journal {why}: {n} outcome(s) wait to be written (since {since})')
     if h['ok'] and (since := self.io_since) is not None and (w := time.monotonic() - since) > 2:
         return dict(ok=False, problem=f'journal writes have waited {w:.0f}s: another process holds the write lock (a '
                                       'backup, a migration, a sqlite3 shell?), or the broker does not answer')
@@ -437,8 +518,10 @@ class ImmediateRunner(InlineRunner):
     async def stop(self, grace=None): pass
     def notify(self):
         "Run every queued task now, delayed ones too (after a retry, say)"
+        if self.unwritten: self._write_unwritten()
         while (ts := self.journal.claim(1, now=math.inf)): self._run_row(ts[0])
     def enqueued(self, h):
+        if self.unwritten: self._write_unwritten()
         while (t := self.journal.claim_one(h.id)): self._run_row(t)
         h.refresh()
     def context(self, t:dict) -> TaskContext:
