@@ -48,8 +48,9 @@ async def visitor(req, sess):   # async: FastHTML runs a sync Beforeware on a th
 def demo_app(tasks:Tasks, admin=None, # `admin(req) -> bool`: who sees every task (`TokenAdmin` for an operator)
              **app_kw):
     """`fast_app` for the examples: runner in the lifespan, each visitor the owner of their tasks, the task view at
-    `/tasks` closed to all but `admin`, only the assets served, cross-site writes refused"""
-    app, rt = fast_app(lifespan=tasks.lifespan, before=Beforeware(visitor), **app_kw)
+    `/tasks` closed to all but `admin`, only the assets served, cross-site writes refused, no canonical link (it
+    repeats the page's whole URL, a `?token=` included)"""
+    app, rt = fast_app(lifespan=tasks.lifespan, before=Beforeware(visitor), **{'canonical': False, **app_kw})
     serve_assets(app, app_kw.get('static_path'))
     app.add_middleware(CrossSiteGuard)
     tasks.mount(app, '/tasks', admin=admin)
@@ -131,7 +132,9 @@ def demo_dashboard(tasks:Tasks, # from `demo_tasks`
 
     # every task's changes and the runner's problems for admins; the counts and the stored results for everyone
     @rt('/events')
-    async def events(req): return EventStream(event_stream(tasks, render, admin=is_admin(req)))
+    async def events(req):   # bounded as the task view's streams are, in the same slots
+        who = ('admin',) if is_admin(req) else ('viewer', req.scope['auth'])
+        return app.state.bg_streams.stream(who, event_stream(tasks, render, admin=is_admin(req)))
 
     def health(req): return tasks.health() if is_admin(req) else None
 
