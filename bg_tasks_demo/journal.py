@@ -12,7 +12,7 @@ import apsw
 from pathlib import Path
 from fastcore.utils import *
 from .journal_base import *
-from .sqlite import SharedDB, patiently, Watch
+from .sqlite import SharedDB, patiently, Watch, WriteLocked
 from .journal_schema import migrate
 
 # %% ../nbs/20_journal.ipynb #8e44801a
@@ -24,7 +24,6 @@ class SqliteJournal(SharedDB, BaseJournal):
         with self:
             if self.path != ':memory:': self.db.q('pragma journal_mode=wal')
             migrate(self.db)   # the tables, or an older journal brought up to date
-        self.locked_since = None   # when a bounded write last found another process holding the write lock
         self.read('select 1')   # open the reader now: opening one waits for the write lock (`19a_sqlite`)
 
     @property
@@ -132,25 +131,16 @@ def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `
     "Record many new queued tasks in one transaction (one commit), all or none; their rows, in order"
     now, tasks = time.time(), [{**t, 'args': encode_args(t['args'], max_bytes)} for t in tasks]
     if not tasks: return []
-    self._not_locked(wait)
     # plain SQL on apsw's connection: the hot path (fastlite's `insert` re-reads the schema on every call)
     try:
         with self.writing(wait) as db, _room(), self.transaction(): rows = [_insert(db.conn, now, **t) for t in tasks]
+    except WriteLocked as e:   # at once, once another process was seen holding the lock (`19a_sqlite`)
+        raise JournalBusy(f'the task journal is locked by another process ({e}): nothing was written, '
+                          'try again shortly') from None
     except TimeoutError as e:
-        self.locked_since = self.locked_since or now
         raise JournalBusy(f'the task journal could not be written within {wait:g}s ({e}): nothing was written, '
                           'try again shortly') from None
-    self.locked_since = None
     return rows
-
-@patch
-def _not_locked(self:Journal, wait:float=None):
-    "Once a bounded write found the journal locked, the next ones ask first, at once, and fail without waiting"
-    if wait is None or not getattr(self, 'locked_since', None): return
-    if self.write_locked():
-        since = time.strftime('%H:%M:%S', time.localtime(self.locked_since))
-        raise JournalBusy(f'the task journal is locked by another process (since {since}): nothing was written, '
-                          'try again shortly')
 
 @patch
 def get(self:Journal, id:int) -> dict|None:

@@ -178,7 +178,7 @@ def batch(self:BaseJournal):
     "A context in which many verbs of this thread share one transaction, where the journal can (one commit)"
     return contextlib.nullcontext()
 @patch
-def write_locked(self:BaseJournal) -> bool|None:
+def write_locked(self:BaseJournal, within:float=0) -> bool|None: # an answer this many seconds old will do
     "Does another process hold the journal's write lock now? Answers at once; `None`: cannot tell"
     return None
 @patch
