@@ -56,7 +56,8 @@ def describe(e:BaseException) -> str:
 
 # %% ../nbs/21b_execution.ipynb #e7a1c0d1
 _UNWRITABLE = {'apsw': {'FullError', 'IOError', 'BusyError', 'LockedError', 'CantOpenError', 'ReadOnlyError'},
-               'psycopg': {'OperationalError'}}   # a driver's errors that say "not now", by module and class name
+               'psycopg': {'OperationalError'},   # a driver's errors that say "not now", by module and class name
+               'bg_tasks_demo': {'WriteLocked'}}   # a bounded write that found another process holding the lock
 _FULL = {'apsw': {'FullError'}, 'psycopg': {'DiskFull'}}
 
 def _kind(e, names:dict) -> bool:
