@@ -9,11 +9,12 @@ __all__ = ['tasks', 'broker', 'queues', 'beat', 'run_task', 'report']
 import os
 import dramatiq
 from ..core import load
-from .dramatiq import make_broker, declare, keep_alive, broker_queue
+from .dramatiq import make_broker, declare, keep_alive, broker_queue, stop_once
 from .broker import WorkerBeat
 
 # %% ../../nbs/26_worker.ipynb #e28b7ee0
 #| eval: false
+stop_once()   # SIGTERM to the whole process group comes twice: one stop, not a kill (`25_dramatiq`)
 tasks = load(os.environ['BG_APP'])
 broker = make_broker(os.environ.get('BG_BROKER_URL', 'redis://127.0.0.1:6379/0'),
                      int(os.environ.get('BG_HEARTBEAT_MS') or 0) or None,
