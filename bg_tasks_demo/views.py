@@ -10,6 +10,7 @@ __all__ = ['INT64_MIN', 'INT64_MAX', 'SSE_SRC', 'ROUTES', 'ADMIN_ONLY', 'parse_i
 
 # %% ../nbs/23_views.ipynb #45e7a2d9
 import asyncio, json, re, time
+import anyio
 from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from fastcore.utils import patch
@@ -185,13 +186,26 @@ def task_stream(tasks, id:int, keepalive:float=15,
 
 # %% ../nbs/23_views.ipynb #b5a10002
 class SlotStream(StreamingResponse):
-    "An SSE response that gives its slot back to `slots` when it ends, however it ends"
+    """An SSE response that ends when its client goes, and gives its slot back to `slots` when it ends, however it
+    ends. It listens for the disconnect itself: Starlette does only for servers of ASGI spec below 2.4, and relies
+    on a write failing otherwise, which an idle stream makes every 15 s at best (and uvicorn 0.30 never fails it)"""
     def __init__(self, gen, slots, who):
         super().__init__(gen, media_type='text/event-stream', headers={'Cache-Control': 'no-cache'})
         self.slots, self.who = slots, who
     async def __call__(self, scope, receive, send):
-        try: await super().__call__(scope, receive, send)   # the stream's own `finally` unsubscribes it
+        err = None
+        try:
+            async with anyio.create_task_group() as tg:
+                async def gone():
+                    while (await receive())['type'] != 'http.disconnect': pass
+                    tg.cancel_scope.cancel()   # the stream with it: its own `finally` unsubscribes it
+                tg.start_soon(gone)
+                try: await self.stream_response(send)
+                except OSError: pass   # the client went away (a server of ASGI 2.4 says so on a write)
+                except Exception as e: err = e
+                tg.cancel_scope.cancel()
         finally: self.slots.give(self.who)
+        if err is not None: raise err
 
 class StreamSlots:
     "Live streams open at once: at most `total`, and at most `per_viewer` for any one viewer"
