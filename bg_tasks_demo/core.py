@@ -404,9 +404,14 @@ VIEW = 'bg_tasks_demo.views'
 
 @patch
 def mount(self:Tasks, app, prefix:str='/tasks', # where the view lives
+          admin=None, # `admin(req) -> bool`: who sees and steers every task (default: nobody); e.g. a `TokenAdmin`
+          viewer=None, # `viewer(req) -> str|None`: whose own tasks a request may see (default: `req.scope['auth']`)
+          max_streams:int=500, # live streams open at once in this process; past it, 429 with `Retry-After`
+          max_streams_per_viewer:int=20, # live streams open at once for one viewer; past it, 429
           **kw): # `auth`, `sse_src`, `render`: see `23_views`
-    "Add the task view, its controls, its JSON and its live streams to `app` under `prefix`"
-    return importlib.import_module(VIEW).mount(self, app, prefix, **kw)
+    "Add the task view, its controls, its JSON and its live streams to `app` under `prefix`, closed by default"
+    return importlib.import_module(VIEW).mount(self, app, prefix, admin=admin, viewer=viewer, max_streams=max_streams,
+                                               max_streams_per_viewer=max_streams_per_viewer, **kw)
 
 @patch
 def stats(self:Tasks) -> dict:
@@ -422,6 +427,9 @@ def health(self:Tasks) -> dict:
     if h['ok'] and getattr(j, 'locked_since', None) and j.write_locked():   # an enqueue found it locked: still?
         h = dict(ok=False, problem='the task journal is locked by another process (a backup, a migration, a sqlite3 '
                                    'shell?): new tasks are refused (503) until it is released')
+    if h['ok'] and (since := getattr(j, 'full_since', None)) and not j.has_room():   # an enqueue found no room: still?
+        h = dict(ok=False, problem=f'the task journal is full (since {time.strftime("%H:%M:%S", time.localtime(since))}):'
+                                   ' new tasks are refused (503) until its disk has room')
     return dict(ok=h['ok'], runner=self.runner_name, problem=h['problem'])
 
 # %% ../nbs/21_core.ipynb #7433adaf

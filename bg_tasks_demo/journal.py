@@ -25,6 +25,7 @@ class SqliteJournal(SharedDB, BaseJournal):
             if self.path != ':memory:': self.db.q('pragma journal_mode=wal')
             migrate(self.db)   # the tables, or an older journal brought up to date
         self.read('select 1')   # open the reader now: opening one waits for the write lock (`19a_sqlite`)
+        self.full_since = None   # when an `add` last found no room (cleared by the next that writes)
 
     @property
     def shared(self) -> bool: return self.file_of(self.path) is not None   # one in memory is this connection's alone
@@ -134,13 +135,24 @@ def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `
     # plain SQL on apsw's connection: the hot path (fastlite's `insert` re-reads the schema on every call)
     try:
         with self.writing(wait) as db, _room(), self.transaction(): rows = [_insert(db.conn, now, **t) for t in tasks]
+    except JournalFull:
+        self.full_since = self.full_since or now   # health says so while the disk stays short (`has_room`)
+        raise
     except WriteLocked as e:   # at once, once another process was seen holding the lock (`19a_sqlite`)
         raise JournalBusy(f'the task journal is locked by another process ({e}): nothing was written, '
                           'try again shortly') from None
     except TimeoutError as e:
         raise JournalBusy(f'the task journal could not be written within {wait:g}s ({e}): nothing was written, '
                           'try again shortly') from None
+    self.full_since = None
     return rows
+
+@patch
+def has_room(self:Journal, need:int=1 << 20) -> bool:
+    "Has the journal's file system `need` bytes free (a MiB by default)? In memory: yes"
+    if self.path == ':memory:': return True
+    st = os.statvfs(Path(self.path).resolve().parent)
+    return st.f_bavail * st.f_frsize >= need
 
 @patch
 def get(self:Journal, id:int) -> dict|None:
