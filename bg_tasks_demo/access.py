@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['FRAME_HEADERS', 'VIEW_HEADERS', 'default_viewer', 'nobody', 'Access', 'TokenAdmin', 'under', 'without_token',
-           'clean_url', 'ViewHeaders']
+           'clean_url', 'ViewHeaders', 'RedactTokens', 'redact_access_log']
 
 # %% ../nbs/23a_access.ipynb #235fe7fa
-import hashlib, hmac, secrets
+import hashlib, hmac, logging, re, secrets
 from urllib.parse import parse_qs, parse_qsl, urlencode, quote
 
 # %% ../nbs/23a_access.ipynb #45a84a9b
@@ -88,7 +88,9 @@ def clean_url(scope, query:str) -> str:
 class ViewHeaders:
     """ASGI middleware: answers under `prefix` may not be framed and send no `Referer`; a `TokenAdmin`'s token in
     the URL is kept in its cookie and taken out of the URL (a `GET` is redirected to the URL without it)"""
-    def __init__(self, app, prefix:str, admin=None): self.app, self.prefix, self.admin = app, prefix, admin
+    def __init__(self, app, prefix:str, admin=None):
+        self.app, self.prefix, self.admin = app, prefix, admin
+        if isinstance(admin, TokenAdmin): redact_access_log()   # the server's access log would repeat `?token=`
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http' or not under(scope['path'], self.prefix): return await self.app(scope, receive, send)
         extra = list(VIEW_HEADERS)
@@ -107,3 +109,18 @@ class ViewHeaders:
             if msg['type'] == 'http.response.start': msg = {**msg, 'headers': [*msg.get('headers', []), *extra]}
             await send(msg)
         await self.app(scope, receive, send_with)
+
+# %% ../nbs/23a_access.ipynb #b5a5556f
+class RedactTokens(logging.Filter):
+    "A logging filter: `token=` values in a record's message and arguments (a logged URL) become `***`"
+    TOKEN = re.compile(r'(?i)(\btoken=)[^&\s"\']*')
+    def _hide(self, v): return self.TOKEN.sub(r'\1***', v) if isinstance(v, str) else v
+    def filter(self, rec) -> bool:
+        rec.msg = self._hide(rec.msg)
+        if isinstance(rec.args, tuple): rec.args = tuple(self._hide(a) for a in rec.args)
+        return True
+
+def redact_access_log(name:str='uvicorn.access'):
+    "Add `RedactTokens` to logger `name` (uvicorn's access log), once"
+    lg = logging.getLogger(name)
+    if not any(isinstance(f, RedactTokens) for f in lg.filters): lg.addFilter(RedactTokens())
