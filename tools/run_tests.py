@@ -37,7 +37,7 @@ def extras_check() -> bool:
     if lines[-1] != 'ok': print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
     return lines[-1] == 'ok'
 
-SLOW = ('42_scale', '25a_celery', '49_lost_messages', '49a_locked_journal', '46_control_proofs', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '09_cli')
+SLOW = ('49d_outages', '49b_full_disk', '49c_streams', '42_scale', '25a_celery', '49_lost_messages', '49a_locked_journal', '46_control_proofs', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '09_cli')
 
 # Notebooks that run on some stacks only (an optional extra the oldest lacks; the benchmarks), not counted elsewhere
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
