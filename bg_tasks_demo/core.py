@@ -427,9 +427,11 @@ def health(self:Tasks) -> dict:
     if h['ok'] and getattr(j, 'locked_since', None) and j.write_locked():   # an enqueue found it locked: still?
         h = dict(ok=False, problem='the task journal is locked by another process (a backup, a migration, a sqlite3 '
                                    'shell?): new tasks are refused (503) until it is released')
-    if h['ok'] and (since := getattr(j, 'full_since', None)) and not j.has_room():   # an enqueue found no room: still?
+    if h['ok'] and hasattr(j, 'has_room') and not j.has_room():   # the journal's disk: full, or nearly
+        since = getattr(j, 'full_since', None)   # an enqueue found no room: since when
         h = dict(ok=False, problem=f'the task journal is full (since {time.strftime("%H:%M:%S", time.localtime(since))}):'
-                                   ' new tasks are refused (503) until its disk has room')
+                 ' new tasks are refused (503) until its disk has room' if since else 'the task journal\'s disk is '
+                 'nearly full (under a MiB free): new tasks and outcomes may be refused')
     return dict(ok=h['ok'], runner=self.runner_name, problem=h['problem'])
 
 # %% ../nbs/21_core.ipynb #7433adaf
