@@ -103,7 +103,7 @@ class ViewHeaders:
                 return await send({'type': 'http.response.body', 'body': b''})
             if tok is not None:
                 h = scope['headers']
-                if not any(k == b'authorization' for k, _ in h): h = [*h, (b'authorization', f'Bearer {tok}'.encode('latin-1'))]
+                if not any(k == b'authorization' for k, _ in h): h = [*h, (b'authorization', f'Bearer {tok}'.encode())]   # any text: no 500
                 scope = {**scope, 'query_string': rest.encode('latin-1'), 'headers': h}
         async def send_with(msg):
             if msg['type'] == 'http.response.start': msg = {**msg, 'headers': [*msg.get('headers', []), *extra]}

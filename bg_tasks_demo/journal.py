@@ -40,11 +40,14 @@ Journal = SqliteJournal   # the name callers have always used
 _SCHEME = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*)://')
 _HEADER = b'SQLite format 3\x00'   # the first 16 bytes of every SQLite database (an empty file is one too)
 
+_SECRET_Q = re.compile(r'(?i)([?&](?:password|passwd|pwd|pass|secret|token|key)=)[^&#]*')
+
 def redacted(url:str) -> str:
-    "`url` with the password of its user part (`user:password@`) replaced by `***`"
+    "`url` with its secrets replaced by `***`: the password of its user part (`user:password@`), `password=` in its query"
     scheme, _, rest = url.partition('://')
+    rest = _SECRET_Q.sub(r'\1***', rest)
     who, at, host = rest.rpartition('@')   # the last `@`: a password with an `@` in it is hidden whole
-    if not at or ':' not in who: return url
+    if not at or ':' not in who: return f'{scheme}://{rest}' if _ else url
     return f"{scheme}://{who.partition(':')[0]}:***@{host}"
 
 def sqlite_path(db) -> str:
@@ -82,8 +85,8 @@ def _check_file(p:Path):
     up = p.absolute().parent
     while not up.exists(): up = up.parent   # the nearest folder that exists: SharedDB makes the rest
     if not up.is_dir(): raise ValueError(f"the journal {str(p)!r} cannot be made: {str(up)!r} is a file, not a folder")
-    if not os.access(up, os.W_OK | os.X_OK):
-        raise ValueError(f"the journal {str(p)!r} cannot be made: no permission to write in {str(up)!r}")
+    # no permission check here: a worker may import the app from a folder it cannot write (systemd's `/`) and open
+    # the journal elsewhere (`bg_worker --path`); SQLite names the file if it really cannot be made
 
 # %% ../nbs/20_journal.ipynb #f3ac472f
 @contextmanager

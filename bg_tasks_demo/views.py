@@ -210,6 +210,9 @@ class SlotStream(StreamingResponse):
 class StreamSlots:
     "Live streams open at once: at most `total`, and at most `per_viewer` for any one viewer"
     def __init__(self, total:int=500, per_viewer:int=20, retry_after:int=5):
+        for name, v in (('max_streams', total), ('max_streams_per_viewer', per_viewer)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f'{name} must be a whole number of streams, 1 or more, got {v!r:.40}')
         self.total, self.per_viewer, self.retry_after, self.open, self.by = total, per_viewer, retry_after, 0, {}
     def take(self, who) -> str|None:
         "Take a slot for viewer `who`, or say why there is none"

@@ -40,7 +40,7 @@ async def work(tasks:Tasks, parent:int=None, # stop when this process (the app t
             if parent and os.getppid() != parent:
                 log.warning('the app that started this worker (pid %d) is gone: stopping', parent); break
             if f is not None and (h := r.health()).get('problem') != said:
-                try: tell(f, said := h.get('problem'))
+                try: tell(f, h.get('problem')); said = h.get('problem')   # said once written: a refused write is tried again
                 except OSError as e: log.warning('cannot tell the app this worker\'s health in %s: %s', f, e)
             try: await asyncio.wait_for(stop.wait(), 0.5)
             except asyncio.TimeoutError: pass
