@@ -289,15 +289,15 @@ async def _run(self:InlineRunner, t:dict):
         res = await self._call(t, f, t['args'])
     except asyncio.CancelledError:
         if t['id'] not in self.cancelling or self.stopping:   # shutdown: it runs again later
-            await self._sure(self.journal.requeue, t['id'], t['attempts'], 'interrupted by shutdown')
+            await self._sure(self._finish, t, self.journal.requeue, t['id'], t['attempts'], 'interrupted by shutdown')
             raise
-        await self._sure(self.journal.stopped, t['id'], t['attempts'])          # asked to stop, and stopped
+        await self._sure(self._finish, t, self.journal.stopped, t['id'], t['attempts'])   # asked to stop, and stopped
     except Requeue as e:
         log.warning('task %s %s requeued: %s', t['id'], t['name'], e)
-        await self._sure(self.journal.requeue, t['id'], t['attempts'], str(e))
+        await self._sure(self._finish, t, self.journal.requeue, t['id'], t['attempts'], str(e))
     except BaseException as e:   # SystemExit or KeyboardInterrupt from a task ends that task, not the runner
         # whatever it raised once asked to stop
-        if t['id'] in self.cancelling: await self._sure(self.journal.stopped, t['id'], t['attempts'])
+        if t['id'] in self.cancelling: await self._sure(self._finish, t, self.journal.stopped, t['id'], t['attempts'])
         else:
             transient = f is not None and isinstance(e, Exception) and f.transient(e)
             await self._outcome(t, None, describe(e), transient, trace_of(e), message_of(e))
@@ -315,13 +315,22 @@ def _progress(self:InlineRunner, t:dict, done, total): self._later(self.journal.
 def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
            message:str=None):
     "Record a task's outcome: its result, a retry later, or its failure; kept for later if the journal cannot take it now"
-    out = (result, error, transient, trace, message)
+    out = (self._settle, (t, result, error, transient, trace, message))
     if self.unwritten: return self._keep(t, out, None)   # behind those waiting: outcomes are written in order
-    try: self._settle(t, *out)
+    try: self._settle(*out[1])
     except Exception as e:
         if unwritable(e): self._keep(t, out, e)
         else: log.exception('could not record the outcome of task %s %s; it stays running until recovered',
                             t['id'], t['name'])
+
+@patch
+def _finish(self:InlineRunner, t:dict, write, *args):
+    "An end of an attempt that is not its outcome (`journal.stopped`, `journal.requeue`), written as `settle` writes one"
+    if self.unwritten: return self._keep(t, (write, args), None)
+    try: write(*args)
+    except Exception as e:
+        if not unwritable(e): raise
+        self._keep(t, (write, args), e)
 
 @patch
 def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
@@ -347,7 +356,7 @@ def _settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bo
 # %% ../../nbs/22_runner.ipynb #a5e1d001
 @patch
 def _keep(self:InlineRunner, t:dict, out:tuple, e:Exception|None):
-    "Keep outcome `out` of task row `t` until the journal takes it (once per attempt, in order)"
+    "Keep `out`, `(write, args)`, the end of task row `t`'s attempt, until the journal takes it (once per attempt, in order)"
     with self.unlock:
         first = not self.unwritten
         self.unwritten.setdefault((t['id'], t['attempts']), (t, out))
@@ -377,7 +386,7 @@ def _write_unwritten(self:InlineRunner) -> int:
             while self.unwritten:
                 key, (t, out) = next(iter(self.unwritten.items()))
                 try:
-                    if self._ours(t): self._settle(t, *out)
+                    if self._ours(t): out[0](*out[1])
                     else: log.warning('task %s %s: another runner took it meanwhile (its lease ran out): the outcome '
                                       'kept here is dropped and it runs again', t['id'], t['name'])
                 except Exception as e:
