@@ -38,8 +38,11 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser()
     p.add_argument('path'); p.add_argument('--skip', default=''); p.add_argument('--force', default='')
     a = p.parse_args()
-    # SIGTERM (a test run stopped) exits as an exception would: atexit hooks stop the servers the notebook started
+    # SIGTERM (a test run stopped) exits as an exception would: atexit hooks stop the servers the notebook started.
+    # Not in a process forked from this one (a notebook's multiprocessing pool): there SIGTERM kills as it always did,
+    # or `Pool.terminate` waits for ever on a worker blocked in a lock, where a Python handler never runs
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     t0 = time.time()
     ok = run(Path(a.path).resolve(), set(a.skip.split()), set(a.force.split()))
