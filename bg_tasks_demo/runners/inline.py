@@ -315,18 +315,15 @@ def _progress(self:InlineRunner, t:dict, done, total): self._later(self.journal.
 def settle(self:InlineRunner, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
            message:str=None):
     "Record a task's outcome: its result, a retry later, or its failure; kept for later if the journal cannot take it now"
-    out = (self._settle, (t, result, error, transient, trace, message))
-    if self.unwritten: return self._keep(t, out, None)   # behind those waiting: outcomes are written in order
-    try: self._settle(*out[1])
-    except Exception as e:
-        if unwritable(e): self._keep(t, out, e)
-        else: log.exception('could not record the outcome of task %s %s; it stays running until recovered',
-                            t['id'], t['name'])
+    try: self._finish(t, self._settle, t, result, error, transient, trace, message)
+    except Exception: log.exception('could not record the outcome of task %s %s; it stays running until recovered',
+                                    t['id'], t['name'])
 
 @patch
 def _finish(self:InlineRunner, t:dict, write, *args):
-    "An end of an attempt that is not its outcome (`journal.stopped`, `journal.requeue`), written as `settle` writes one"
-    if self.unwritten: return self._keep(t, (write, args), None)
+    """`write(*args)`, the end of task row `t`'s attempt (its outcome, `_settle`; or `journal.stopped`, `journal.requeue`),
+    or kept to be written later, in order, if the journal cannot take it now (other errors are raised)"""
+    if self.unwritten: return self._keep(t, (write, args), None)   # behind those waiting: ends are written in order
     try: write(*args)
     except Exception as e:
         if not unwritable(e): raise
