@@ -373,9 +373,8 @@ async def _step(self:BrokerRunner) -> bool: return await self._j(self._take_and_
 @patch
 def _take_and_send(self:BrokerRunner) -> bool:
     "On the journal's thread: the lease, the audit, cancel flags and upkeep; claim a window per queue and send it"
-    if self.unwritten:   # outcomes the journal refused wait: no lease or audit judges their tasks (lost? silent?) meanwhile
-        if time.time() >= self.unwritten_next: self._write_unwritten()
-        if self.unwritten: return False
+    # outcomes the journal refused wait (the loop writes them before each step): no lease or audit judges their tasks
+    if self.unwritten: return False   # (lost? silent?), and nothing is claimed, meanwhile
     if time.time() - self.last_lease > min(self.lease, 30):
         if n := self.journal.recover_silent(time.time() - self.lease):
             log.warning('requeued %d task(s) silent for %ss (lease)', n, self.lease)
@@ -512,7 +511,7 @@ def _audit(self:BrokerRunner):
     rows = self.journal.sent(now - self.audit_every)
     self.journal.touch_all([i for i, _ in on_workers])   # a long task on a live worker is not silent
     held = self._held(sorted({x['queue'] for x in rows}))
-    missing = {(x['id'], x['attempts']) for x in rows} - held - on_workers - set(self.unwritten)   # ended, not written yet
+    missing = {(x['id'], x['attempts']) for x in rows} - held - on_workers
     quiet = self._reports_pending() + self.in_flight == 0   # no report on its way explains them
     self.missing = {k: self.missing.get(k, now) for k in missing}   # since when each is missing
     # missing for two worker heartbeats at least: a worker's presence comes back that soon after a Redis restart
