@@ -304,6 +304,11 @@ def _wait(self:Tasks) -> float:
     "How long this `enqueue` may wait for the journal: `enqueue_wait`, but never long on an event loop's thread"
     try: asyncio.get_running_loop()
     except RuntimeError: return self.enqueue_wait
+    return self.async_wait
+
+@patch(as_prop=True)
+def async_wait(self:Tasks) -> float:
+    "How long an enqueue from an event loop (`enqueue` on it, `aenqueue`) may wait for the journal"
     return min(self.enqueue_wait, ASYNC_WAIT)
 
 @patch
@@ -351,8 +356,7 @@ class _Adder:
     def _write(self, batch:list):
         t = self.tasks
         # an async handler's answer, 503 included, within about a quarter second: the wait `enqueue` has on a loop
-        wait = min(t.enqueue_wait, ASYNC_WAIT)
-        try: rows, errs = t.journal.add_many([b[0] for b in batch], max_bytes=t.max_args, wait=wait), [None] * len(batch)
+        try: rows, errs = t.journal.add_many([b[0] for b in batch], max_bytes=t.max_args, wait=t.async_wait), [None] * len(batch)
         except (TypeError, ValueError) as e:
             if len(batch) > 1:   # somebody's bad arguments: each on its own, so only theirs fail
                 for b in batch: self._write([b])

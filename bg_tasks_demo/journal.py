@@ -153,8 +153,8 @@ def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `
 @patch
 def has_room(self:Journal, need:int=1 << 20) -> bool:
     "Has the journal's file system `need` bytes free (a MiB by default)? In memory: yes"
-    if self.path == ':memory:': return True
-    st = os.statvfs(Path(self.path).resolve().parent)
+    if (f := self.file_of(self.path)) is None: return True
+    st = os.statvfs(os.path.dirname(f))
     return st.f_bavail * st.f_frsize >= need
 
 @patch
