@@ -73,7 +73,7 @@ def options(f, delay=None, run_after=None, key=None, priority=None, queue=None, 
     "Checked `enqueue` options for task `f`, as the journal's `add` takes them"
     return dict(run_after=_when(delay, run_after), key=_label(key, 'key'),
                 priority=f.priority if priority is None else _priority(priority),
-                queue=f.queue if queue is None else _queue(queue), belongs_to=_label(owner, 'owner'))
+                queue=f.queue if queue is None else _queue(queue), owner=_label(owner, 'owner'))
 
 # %% ../nbs/21_core.ipynb #ade008fe
 class TaskFn:
@@ -148,7 +148,7 @@ class TaskHandle:
         self.finished_at, self.run_after = row['finished_at'], row['run_after']
         self.key, self.priority, self.queue = row['key'], row['priority'], row['queue']
         self.cancelling = bool(row['cancel']) and row['status'] == 'running'
-        self.owner, self.waiting = row.get('belongs_to'), bool(row.get('waiting')) and row['status'] == 'running'
+        self.owner, self.waiting = row.get('owner'), bool(row.get('waiting')) and row['status'] == 'running'
     @property
     def message(self) -> str|None:
         "What the task's owner is told about it: the task's own message if it failed with one, else a plain account"
@@ -242,7 +242,7 @@ class Tasks:
         "The newest tasks as handles, `limit` at a time (ids below `before`), optionally of one owner, status and name"
         if status is not None and status not in STATUSES:
             raise ValueError(f'status must be one of {", ".join(STATUSES)}, got {status!r:.40}')
-        return [TaskHandle(self, r) for r in self.journal.page(limit, before, status, name, belongs_to=owner)]
+        return [TaskHandle(self, r) for r in self.journal.page(limit, before, status, name, owner=owner)]
 
 # %% ../nbs/21_core.ipynb #3ee41974
 @patch

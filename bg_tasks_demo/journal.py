@@ -102,13 +102,13 @@ def add(self:Journal, name:str, # the task's registered name
         key:str=None, # while a task with this key is queued or running, return it instead of adding another
         priority:int=0, # higher is claimed first among due tasks
         queue:str='default', # only runners serving this queue claim it
-        belongs_to:str=None, # who the task belongs to
+        owner:str=None, # who the task belongs to
         max_bytes:int=None, # refuse arguments longer than this as JSON
         wait:float=None # seconds at most to wait for the write lock (`None`: the journal's `busy_ms`)
        ) -> dict:
     "Record a new queued task; its row (or, with `key`, the queued or running task that has it)"
     task = dict(name=name, args=args, max_attempts=max_attempts, run_after=run_after, key=key, priority=priority,
-                queue=queue, belongs_to=belongs_to)
+                queue=queue, owner=owner)
     return self.add_many([task], max_bytes, wait)[0]
 
 _ALL = ', '.join(ROW)   # every column, named: in `ROW`'s order whatever order an older file has them in
@@ -118,16 +118,16 @@ def _fetch(conn, sql:str, params=()) -> list:
     return decoded([dict(zip(ROW, r)) for r in conn.execute(sql, params)])
 
 _INSERT = ("insert into bg_task (name, args, status, max_attempts, created_at, run_after, seq, key, priority, queue, "
-           f"belongs_to) values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, ?, ?) returning {_ALL}")
+           f"owner) values (?, ?, 'queued', ?, ?, ?, (select n from bg_seq), ?, ?, ?, ?) returning {_ALL}")
 
-def _insert(conn, now, name, args, max_attempts=1, run_after=0, key=None, priority=0, queue='default', belongs_to=None):
+def _insert(conn, now, name, args, max_attempts=1, run_after=0, key=None, priority=0, queue='default', owner=None):
     "One new task in `conn`'s transaction (or the queued or running task that holds its `key`); its row"
     conn.execute('update bg_seq set n=n+1')   # a write first: the transaction holds the write lock from here on,
     # so looking for the key and inserting are one step for every process
     if key is not None and (old := _fetch(conn, f"select {_ALL} from bg_task where key=? and status in ('queued', "
                                                 "'running')", (key,))):
         return old[0]
-    return _fetch(conn, _INSERT, (name, args, max_attempts, now, run_after, key, priority, queue, belongs_to))[0]
+    return _fetch(conn, _INSERT, (name, args, max_attempts, now, run_after, key, priority, queue, owner))[0]
 
 @patch
 def add_many(self:Journal, tasks:list, # a dict of `add`'s arguments per task: `name`, `args`, `max_attempts`, ...
@@ -173,7 +173,7 @@ def get_many(self:Journal, ids:list) -> dict:
     return {r['id']: r for r in decoded(rows)}
 
 # %% ../nbs/20_journal.ipynb #6438ae89
-_CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, owner=?, waiting=? where {} returning *"
+_CLAIM = "update bg_task set status='running', attempts=attempts+1, started_at=?, claimed_by=?, waiting=? where {} returning *"
 _ORDER = 'priority desc, run_after, id'   # the most urgent first; among equals, the longest due
 
 def _due(queues, what:str='select id') -> str:
@@ -187,11 +187,11 @@ def _in_queues(queues) -> tuple:
 
 @patch
 def claim(self:Journal, limit:int, # at most this many
-          now:float=None, owner:str=None,
+          now:float=None, claimed_by:str=None,
           queues:list=None, # only tasks of these queues (default: any)
           waiting:bool=False # they wait (sent to a broker, not started yet)
          ) -> list:
-    """Mark up to `limit` due queued tasks `running` for `owner`, counting the attempt; their rows, most urgent first
+    """Mark up to `limit` due queued tasks `running` for runner `claimed_by`, counting the attempt; their rows, most urgent first
     (`seq` as before the claim)"""
     if limit <= 0: return []
     now = now or time.time()
@@ -200,7 +200,7 @@ def claim(self:Journal, limit:int, # at most this many
         if not self.db.q(_due(queues, 'select 1') + ' limit 1', [now, *qa]): return []
         due = _due(queues) + f' order by {_ORDER} limit ?'
         rows = self.db.q(_CLAIM.format(f"id in ({due})"),
-                         [time.time(), owner, int(waiting), now, *qa, limit])   # started now, even when claiming all (`now=inf`)
+                         [time.time(), claimed_by, int(waiting), now, *qa, limit])   # started now, even when claiming all (`now=inf`)
     return sorted(decoded(rows), key=lambda t: (-t['priority'], t['run_after'], t['id']))
 
 @patch
@@ -225,9 +225,9 @@ def running_by_queue(self:Journal) -> dict:
     return {r['queue']: r['n'] for r in rows}
 
 @patch
-def claim_one(self:Journal, id:int, owner:str=None) -> dict|None:
+def claim_one(self:Journal, id:int, claimed_by:str=None) -> dict|None:
     "Mark task `id` `running` if it is queued, whenever it is due (tests run retries at once); its row, or `None`"
-    rows = decoded(self.q(_CLAIM.format("id=? and status='queued'"), [time.time(), owner, 0, id]))
+    rows = decoded(self.q(_CLAIM.format("id=? and status='queued'"), [time.time(), claimed_by, 0, id]))
     return rows[0] if rows else None
 
 # %% ../nbs/20_journal.ipynb #86661865
@@ -346,14 +346,14 @@ def touch(self:Journal, id:int) -> bool:
 @patch
 def recover_silent(self:Journal, before:float # no sign of life (start, progress, `touch`) since this time
                   ) -> int:
-    "Requeue running tasks without an owner (sent to a broker) that gave no sign of life since `before`; how many"
-    return self.execute(f"update bg_task set {BACK}, {_LOST}, {_UNCOUNT} where status='running' and owner is null "
+    "Requeue running tasks claimed by no runner (sent to a broker) that gave no sign of life since `before`; how many"
+    return self.execute(f"update bg_task set {BACK}, {_LOST}, {_UNCOUNT} where status='running' and claimed_by is null "
                         "and waiting=0 and coalesce(beat, started_at) < ?", ['no sign of life past its lease', before])
 
 @patch
 def sent(self:Journal, before:float) -> list:
     "The tasks sent to a broker since before `before`: `id`, `attempts`, `queue`, `waiting` (not started yet)"
-    return self.read("select id, attempts, queue, waiting from bg_task where status='running' and owner is null "
+    return self.read("select id, attempts, queue, waiting from bg_task where status='running' and claimed_by is null "
                      "and started_at < ?", [before])
 
 @patch
@@ -364,23 +364,23 @@ def touch_all(self:Journal, ids:list) -> int:
                         [time.time(), *ids])
 
 @patch
-def beat(self:Journal, owner:str):
-    "Owner `owner` (a runner) is alive: record when it last said so"
-    self.execute('insert or replace into bg_owner values (?, ?)', [owner, time.time()])
+def beat(self:Journal, runner:str):
+    "Runner `runner` is alive: record when it last said so"
+    self.execute('insert or replace into bg_runner values (?, ?)', [runner, time.time()])
 
 @patch
 def last_beat(self:Journal, prefix:str) -> float|None:
-    "The latest heartbeat of the runners whose owner id starts with `prefix`"
-    return self.read("select max(beat) b from bg_owner where substr(id, 1, ?) = ?", [len(prefix), prefix])[0]['b']
+    "The latest heartbeat of the runners whose id starts with `prefix`"
+    return self.read("select max(beat) b from bg_runner where substr(id, 1, ?) = ?", [len(prefix), prefix])[0]['b']
 
 @patch
-def retire(self:Journal, owner:str):
-    "Owner `owner` stopped cleanly"
-    self.execute('delete from bg_owner where id=?', [owner])
+def retire(self:Journal, runner:str):
+    "Runner `runner` stopped cleanly"
+    self.execute('delete from bg_runner where id=?', [runner])
 
-def _pid_gone(owner:str) -> bool:
-    "Is `owner` (`host:pid:token`) a process of this host that no longer exists?"
-    host, _, rest = (owner or '').partition(':')
+def _pid_gone(runner:str) -> bool:
+    "Is runner `runner` (`host:pid:token`) a process of this host that no longer exists?"
+    host, _, rest = (runner or '').partition(':')
     pid = rest.partition(':')[0]
     if host != socket.gethostname() or not pid.isdigit(): return False
     try: os.kill(int(pid), 0)
@@ -389,23 +389,23 @@ def _pid_gone(owner:str) -> bool:
     return False
 
 @patch
-def recover_dead(self:Journal, lease:float # an owner silent this long is gone
+def recover_dead(self:Journal, lease:float # a runner silent this long is gone
                 ) -> int:
-    "Requeue the running tasks of owners that are gone (no heartbeat within `lease`, or their process has ended); how many"
-    # tasks claimed without an owner (a broker runner's: they run on workers, whatever happens to the app)
+    "Requeue the running tasks of runners that are gone (no heartbeat within `lease`, or their process has ended); how many"
+    # tasks claimed by no runner (a broker runner's: they run on workers, whatever happens to the app)
     # are not touched
     now = time.time()
     with self, self.immediate():   # reads, then writes: take the write lock first
-        alive = {r['id'] for r in self.db.q('select id from bg_owner where beat >= ?', [now - lease])}
-        rows = self.db.q("select distinct owner from bg_task where status='running' and owner is not null")
-        owners = {r['owner'] for r in rows}
-        dead = [o for o in owners if o not in alive or _pid_gone(o)]
+        alive = {r['id'] for r in self.db.q('select id from bg_runner where beat >= ?', [now - lease])}
+        rows = self.db.q("select distinct claimed_by from bg_task where status='running' and claimed_by is not null")
+        runners = {r['claimed_by'] for r in rows}
+        dead = [o for o in runners if o not in alive or _pid_gone(o)]
         n = 0
         for o in dead:
-            self.db.execute(f"update bg_task set {BACK}, {_LOST}, {_UNCOUNT} where status='running' and owner=?",
+            self.db.execute(f"update bg_task set {BACK}, {_LOST}, {_UNCOUNT} where status='running' and claimed_by=?",
                             ['its runner was gone (no heartbeat, or its process ended)', o])
             n += self.db.conn.changes()
-        self.db.execute('delete from bg_owner where beat < ?', [now - lease])
+        self.db.execute('delete from bg_runner where beat < ?', [now - lease])
     return n
 
 @patch
@@ -457,10 +457,10 @@ def prune(self:Journal, before:float, # finished before this time
 # %% ../nbs/20_journal.ipynb #c9eba48e
 @patch
 def page(self:Journal, limit:int=20, before:int=None, status:str=None, name:str=None,
-         belongs_to:str=None) -> list:
+         owner:str=None) -> list:
     "The newest tasks, `limit` at a time, older than id `before`, optionally of one `status`, `name` and owner"
     conds, args = [], []
-    for cond, v in (('id < ?', before), ('status = ?', status), ('name = ?', name), ('belongs_to = ?', belongs_to)):
+    for cond, v in (('id < ?', before), ('status = ?', status), ('name = ?', name), ('owner = ?', owner)):
         if v is not None and v != '': conds.append(cond); args.append(v)
     where = ('where ' + ' and '.join(conds)) if conds else ''
     return decoded(self.read(f'select {_LIGHT} from bg_task {where} order by id desc limit ?', args + [limit]))

@@ -30,14 +30,14 @@ class TaskRow(TypedDict):
     run_after: float        # not claimed before this
     started_at: float|None  # the current or last attempt's start
     finished_at: float|None
-    owner: str|None         # the runner holding it while it runs (`host:pid:...`)
+    claimed_by: str|None    # the runner holding it while it runs (`host:pid:...`)
     seq: int                # its last change's number, for the change feed
     beat: float|None        # its last sign of life while running
     key: str|None           # one queued or running task per key
     priority: int           # higher is claimed first
     queue: str
     cancel: int             # 1 once someone asked it to stop
-    belongs_to: str|None    # who the task belongs to (`enqueue(owner=)`): who may see and steer it besides admins
+    owner: str|None         # who the task belongs to (`enqueue(owner=)`): who may see and steer it besides admins
     message: str|None       # what its owner is told when it failed (`UserError`), if the task said
     history: list           # every finished attempt: `attempt`, `start`, `end`, `error`, `trace` (admins see it)
     waiting: int            # 1 while a claimed task waits for a thread (it is `running`, but has not started)
@@ -66,7 +66,7 @@ class BaseJournal:
 # %% ../nbs/19_journal_base.ipynb #054524dd
 @patch
 def add(self:BaseJournal, name:str, args:dict, max_attempts:int=1, run_after:float=0, key:str=None, priority:int=0,
-        queue:str='default', belongs_to:str=None, max_bytes:int=None, wait:float=None) -> TaskRow:
+        queue:str='default', owner:str=None, max_bytes:int=None, wait:float=None) -> TaskRow:
     """Journal a new `queued` task (`args`: its keyword arguments, which the journal stores as JSON: `TypeError` if
     it cannot or they nest too deep, `ValueError` past `max_bytes`) before returning its row; with a `key` that a
     queued or running task holds, that task's row instead (one task per key, atomically). `JournalFull` if no room;
@@ -89,13 +89,13 @@ def get_many(self:BaseJournal, ids:list) -> dict:
 
 # %% ../nbs/19_journal_base.ipynb #434d221f
 @patch
-def claim(self:BaseJournal, limit:int, now:float=None, owner:str=None, queues:list=None, waiting:bool=False) -> list:
-    """Mark up to `limit` due queued tasks `running` for `owner` and count the attempt, atomically: no two callers, in any
+def claim(self:BaseJournal, limit:int, now:float=None, claimed_by:str=None, queues:list=None, waiting:bool=False) -> list:
+    """Mark up to `limit` due queued tasks `running` for runner `claimed_by` and count the attempt, atomically: no two callers, in any
     process, get the same task. Highest `priority` first, then the longest due; only `queues` if given; `waiting` (sent
     to a broker, not started yet) if asked. Their rows"""
     raise NotImplementedError
 @patch
-def claim_one(self:BaseJournal, id:int, owner:str=None) -> TaskRow|None:
+def claim_one(self:BaseJournal, id:int, claimed_by:str=None) -> TaskRow|None:
     "Claim task `id` if it is queued, whether or not it is due; its row, or `None`"
     raise NotImplementedError
 @patch
@@ -166,12 +166,12 @@ def retry(self:BaseJournal, id:int=None) -> int:
 
 # %% ../nbs/19_journal_base.ipynb #51a3d6fd
 @patch
-def beat(self:BaseJournal, owner:str) -> None:
-    "Owner `owner` (a runner) is alive now"
+def beat(self:BaseJournal, runner:str) -> None:
+    "Runner `runner` (the `claimed_by` of its tasks) is alive now"
     raise NotImplementedError
 @patch
 def last_beat(self:BaseJournal, prefix:str) -> float|None:
-    "The latest heartbeat of the runners whose owner id starts with `prefix` (a process: `host:pid:`), or `None`"
+    "The latest heartbeat of the runners whose id starts with `prefix` (a process: `host:pid:`), or `None`"
     raise NotImplementedError
 @patch
 def batch(self:BaseJournal):
@@ -182,8 +182,8 @@ def write_locked(self:BaseJournal, within:float=0) -> bool|None: # an answer thi
     "Does another process hold the journal's write lock now? Answers at once; `None`: cannot tell"
     return None
 @patch
-def retire(self:BaseJournal, owner:str) -> None:
-    "Owner `owner` stopped cleanly"
+def retire(self:BaseJournal, runner:str) -> None:
+    "Runner `runner` stopped cleanly"
     raise NotImplementedError
 @patch
 def touch(self:BaseJournal, id:int) -> bool:
@@ -196,7 +196,7 @@ def recover(self:BaseJournal, started_before:float=None) -> int:
     raise NotImplementedError
 @patch
 def sent(self:BaseJournal, before:float) -> list:
-    "The tasks sent to a broker (`running` without an owner) since before `before`: `id`, `attempts`, `queue`, `waiting`"
+    "The tasks sent to a broker (`running`, claimed by no runner) since before `before`: `id`, `attempts`, `queue`, `waiting`"
     raise NotImplementedError
 @patch
 def touch_all(self:BaseJournal, ids:list) -> int:
@@ -204,11 +204,11 @@ def touch_all(self:BaseJournal, ids:list) -> int:
     raise NotImplementedError
 @patch
 def recover_dead(self:BaseJournal, lease:float) -> int:
-    "Requeue the running tasks of owners silent for `lease` seconds or whose process is gone; how many"
+    "Requeue the running tasks of runners silent for `lease` seconds or whose process is gone; how many"
     raise NotImplementedError
 @patch
 def recover_silent(self:BaseJournal, before:float) -> int:
-    "Requeue running tasks without an owner (sent to a broker), started and silent since `before`; how many"
+    "Requeue running tasks claimed by no runner (sent to a broker), started and silent since `before`; how many"
     raise NotImplementedError
 
 # %% ../nbs/19_journal_base.ipynb #9a3d90e5
@@ -234,9 +234,8 @@ def n_pending(self:BaseJournal) -> int:
     raise NotImplementedError
 @patch
 def page(self:BaseJournal, limit:int=20, before:int=None, status:str=None, name:str=None,
-         belongs_to:str=None) -> list:
-    """The newest tasks, `limit` at a time, with ids below `before`, optionally of one `status`, `name` and owner
-    (`belongs_to`); rows with the keys of `LIGHT` (no arguments: a list does not show them)"""
+         owner:str=None) -> list:
+    """The newest tasks, `limit` at a time, with ids below `before`, optionally of one `status`, `name` and `owner`; rows with the keys of `LIGHT` (no arguments: a list does not show them)"""
     raise NotImplementedError
 @patch
 def names(self:BaseJournal) -> list:

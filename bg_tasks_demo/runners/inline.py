@@ -104,7 +104,7 @@ class InlineRunner(Runner):
         self.grace, self.retry_base, self.retry_cap, self.http_timeout = grace, retry_base, retry_cap, http_timeout
         self.lease, self.last_beat = lease, 0
         self.watch_every = watch
-        self.owner = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+        self.runner_id = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self.queues = None if queues is None else [queues] if isinstance(queues, str) else list(queues)
         self.cancelling, self.upkeep = set(), Upkeep(tasks)   # tasks asked to stop; periodic tasks and retention
         self.running, self.stopping, self.loop, self.main = {}, False, None, None
@@ -180,7 +180,7 @@ async def _watch(self:InlineRunner):
 @patch
 def _beat(self:InlineRunner):
     "Renew this runner's heartbeat; requeue the tasks of runners that are gone (this process's last run's, if it crashed)"
-    self.journal.beat(self.owner)
+    self.journal.beat(self.runner_id)
     if n := self.journal.recover_dead(self.lease): log.warning('recovered %d task(s) of a runner that is gone', n)
     self.last_beat = time.time()
 
@@ -232,7 +232,7 @@ def _take(self:InlineRunner, room:int, busy:bool) -> tuple:
     if time.time() - self.last_beat > self.lease / 3: self._beat()
     asked = self.journal.cancel_requests() if busy else []
     self.upkeep.step(self.loop, self.wake)   # periodic slots due now become tasks; old finished ones are pruned
-    return asked, self.journal.claim(room, owner=self.owner, queues=self.queues)
+    return asked, self.journal.claim(room, claimed_by=self.runner_id, queues=self.queues)
 
 @patch
 def _stop_cancelled(self:InlineRunner, asked:list):
@@ -372,14 +372,14 @@ def _ours(self:InlineRunner, t:dict) -> bool:
     "Is this attempt of task `t` still running here, not taken by another runner meanwhile (a lease that ran out)?"
     row = self.journal.get(t['id'])
     return (row is not None and row['status'] == 'running' and row['attempts'] == t['attempts']
-            and row.get('owner') == t.get('owner'))
+            and row.get('claimed_by') == t.get('claimed_by'))
 
 @patch
 def _write_unwritten(self:InlineRunner) -> int:
     "On the journal's thread: our heartbeat, then the outcomes kept, oldest first, until one is refused; how many are left"
     with self.unlock:
         try:
-            self.journal.beat(self.owner); self.last_beat = time.time()   # these tasks are ours: our lease first
+            self.journal.beat(self.runner_id); self.last_beat = time.time()   # these tasks are ours: our lease first
             while self.unwritten:
                 key, (t, out) = next(iter(self.unwritten.items()))
                 try:
@@ -473,7 +473,7 @@ async def stop(self:InlineRunner, grace:float=None):
     for t, _ in self.unwritten.values():
         log.error('task %s %s: its outcome could not be written (%s); it stays running and runs again once recovered',
                   t['id'], t['name'], describe(self.unwritten_why) if self.unwritten_why else 'the journal refused it')
-    try: await self._j(self.journal.retire, self.owner)
+    try: await self._j(self.journal.retire, self.runner_id)
     except Exception as e:
         if not unwritable(e): raise
         log.warning('could not retire this runner in the journal (%s): its tasks are recovered once its lease runs out', describe(e))
