@@ -23,7 +23,7 @@ docs: setup          ## the docs site: nbdev_docs with Quarto; without it, a bro
 	$(NBDEV)/python tools/docs.py --check
 
 screenshots: setup   ## the browser tests, saving their screenshots to nbs/images/ for the README and docs
-	BG_SCREENSHOTS=$(CURDIR)/nbs/images $(BIN)/python tools/run_tests.py --stacks newest --path nbs/45_browser.ipynb
+	BG_SCREENSHOTS=$(CURDIR)/nbs/images $(BIN)/python tools/run_tests.py --stacks newest --path nbs/55_browser.ipynb
 
 export: setup        ## notebooks -> package, with nbdev 2 in its own venv
 	$(NBDEV)/nbdev_export && $(NBDEV)/nbdev_clean

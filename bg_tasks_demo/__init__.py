@@ -10,7 +10,7 @@ __all__ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'Rem
 # %% ../nbs/10_quickstart.ipynb #afe3a1bc
 from .core import Tasks, TaskFn, TaskHandle, TaskContext, TaskCancelled, RemoteTaskError, UserError
 from .journal import STATUSES, JournalFull, JournalBusy
-from .access import TokenAdmin
+from .views.access import TokenAdmin
 
 # %% ../nbs/10_quickstart.ipynb #09501496
 _all_ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'RemoteTaskError', 'UserError', 'JournalFull',

@@ -1,4 +1,4 @@
-"""Benchmark plumbing for `nbs/43_bench.ipynb`: app factories for `uvicorn --factory`, Apache Bench, an SSE
+"""Benchmark plumbing for `nbs/53_bench.ipynb`: app factories for `uvicorn --factory`, Apache Bench, an SSE
 watcher, page timing and percentiles. Not part of the package. Notebooks import it next to `bgtest`, with
 `sys.path.insert(0, '../tools')`; `uvicorn_proc` serves its factories with `--app-dir` pointing here."""
 import os, re, subprocess, sys, threading, time
@@ -134,7 +134,7 @@ def page_time(url:str, n:int=100) -> float:
             t = time.perf_counter(); c.get(url).raise_for_status(); ts.append((time.perf_counter() - t) * 1000)
     return pctl(ts, 50)
 
-# The bare engines, for the no-op table: each measured as `huey_noops` in 43_bench measures Huey (its consumer up,
+# The bare engines, for the no-op table: each measured as `huey_noops` in 53_bench measures Huey (its consumer up,
 # then: t0, `n` enqueues one after another from this process, t1, every message done, t2)
 
 def _module(d:Path, prefix:str, src:str):

@@ -6,7 +6,7 @@ ENGINES = ('dramatiq', 'redis', 'celery', 'kombu', 'pebble', 'aiohttp', 'httpx-a
 PROBE = r'''
 import json, sys
 from bg_tasks_demo import Tasks
-from bg_tasks_demo.controls import Schedule
+from bg_tasks_demo.schedule import Schedule
 from bg_tasks_demo.httpclient import shared_client
 out = dict(imported=sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[1].split(','))))
 errs = {}

@@ -2,7 +2,7 @@
 test flag are not run), in the Python that runs this script, so the notebooks are tested on that environment's
 stack. Works with execnb 0.1 (fastcore 1) and 0.3 (fastcore 2). Exit 0 if every cell ran without an exception.
 
-    python tools/run_nb.py nbs/22_runner.ipynb [--skip bench] [--force bench]"""
+    python tools/run_nb.py nbs/34_runners_inline.ipynb [--skip bench] [--force bench]"""
 import argparse, os, re, signal, sys, time
 from pathlib import Path
 from execnb.shell import CaptureShell

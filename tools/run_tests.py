@@ -37,13 +37,13 @@ def extras_check() -> bool:
     if lines[-1] != 'ok': print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
     return lines[-1] == 'ok'
 
-SLOW = ('49d_outages', '49b_full_disk', '49c_streams', '42_scale', '25a_celery', '49_lost_messages', '49a_locked_journal', '46_control_proofs', '47_retention_bench', '40_reliability', '43_bench', '45_browser', '22a_sqlite_worker', '09_cli')
+SLOW = ('63_outages', '61_full_disk', '62_streams', '52_scale', '41_runners_celery', '59_lost_messages', '60_locked_journal', '56_control_proofs', '57_retention_bench', '50_reliability', '53_bench', '55_browser', '35_runners_worker', '09_cli')
 
 # Notebooks that run on some stacks only (an optional extra the oldest lacks; the benchmarks), not counted elsewhere
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
-        for nb in ('25a_celery.ipynb', '25b_celery_worker.ipynb', '49_lost_messages.ipynb')}
+        for nb in ('41_runners_celery.ipynb', '42_runners_celery_worker.ipynb', '59_lost_messages.ipynb')}
 ONLY.update({nb: (('newest',), "a benchmark: its figures are taken on the newest stack (`make bench`), and its small "
-                  "run here checks its code once") for nb in ('43_bench.ipynb', '47_retention_bench.ipynb')})
+                  "run here checks its code once") for nb in ('53_bench.ipynb', '57_retention_bench.ipynb')})
 
 def marked(mark:str) -> list:
     "PIDs of the processes whose environment carries `BG_TEST_RUN=mark` (a notebook's run and all it started)"

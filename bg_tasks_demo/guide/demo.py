@@ -12,7 +12,7 @@ from fasthtml.common import *
 from starlette.responses import JSONResponse
 from .. import Tasks
 from ..views import parse_int, stats_line, event_stream, task_table, CrossSiteGuard
-from ..access import Access
+from ..views.access import Access
 from .assets import serve_assets
 from .store import Store
 from .dashboard import page, result_item, results_list

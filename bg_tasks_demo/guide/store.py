@@ -11,7 +11,7 @@ from pathlib import Path
 import apsw
 from fastcore.utils import *
 from fastlite import *
-from ..sqlite import SharedDB
+from ..journal.connection import SharedDB
 
 # %% ../../nbs/guide/02_store.ipynb #6e296d03
 def hammer(insert, # called with each key, from many threads at once
