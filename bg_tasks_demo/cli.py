@@ -8,7 +8,7 @@ __all__ = ['SCHEDS', 'yield_cpu', 'run_sqlite', 'run_dramatiq', 'run_celery', 'b
 # %% ../nbs/47_cli.ipynb #eb0eebb0
 import asyncio, json, logging, os, sys
 from .script import command
-from .core import Tasks, load, log, _QUEUE
+from .core import Tasks, load, log, queue_name
 from .journal import SqliteJournal
 from .journal.connection import Patience
 from .runners.worker import work, RUNNER_KW
@@ -103,8 +103,8 @@ def _checked(engine, processes, threads, nice, broker_url, runner_kw, queues, sc
     if not isinstance(kw, dict) or set(kw) - set(RUNNER_KW):
         _usage(f'--runner_kw takes a JSON object with keys among {", ".join(RUNNER_KW)}')
     qs = None if queues is None else [q.strip() for q in queues.split(',')]
-    if qs is not None and not all(_QUEUE.fullmatch(q) for q in qs):
-        _usage(f'--queues takes queue names (letters, digits, _ or -) separated by commas, got {queues!r}')
+    try: qs and [queue_name(q) for q in qs]
+    except ValueError: _usage(f'--queues takes queue names (letters, digits, _ or -) separated by commas, got {queues!r}')
     return kw, qs
 
 # %% ../nbs/47_cli.ipynb #56a092b4

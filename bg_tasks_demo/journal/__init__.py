@@ -14,3 +14,8 @@ from .sqlite import Journal, SqliteJournal, sqlite_path, redacted
 from .base import *
 from .connection import Watch, SharedDB, WriteLocked, patiently
 from .sqlite import Journal, SqliteJournal, sqlite_path, redacted
+
+# %% ../../nbs/25_journal_sqlite.ipynb #79b52a21
+from .base import *
+from .connection import Watch, SharedDB, WriteLocked, patiently
+from .sqlite import Journal, SqliteJournal, sqlite_path, redacted

@@ -8,3 +8,6 @@ from .routes import *
 
 # %% ../../nbs/44_views.ipynb #1d38600f
 from .routes import *
+
+# %% ../../nbs/44_views.ipynb #1d38600f
+from .routes import *
