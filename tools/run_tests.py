@@ -99,7 +99,7 @@ def main():
         report(subprocess.run([sys.executable, str(root/'tools'/'readme.py'), '--check']).returncode == 0, 'README.md matches nbs/index.ipynb')
         report(install_check(), "pip install of bg_tasks_demo changed neither python-fasthtml nor fastcore in the newest stack's venv")
         report(subprocess.run([sys.executable, str(root/'tools'/'layers.py')]).returncode == 0,
-               'the package in layers: no import circle, nothing outside guide imports it, no engine imported by the package')
+               'the package in layers (tools/layers.py): no import circle, strings counted; core names no runner or view; runners and views never import core; modules of 400 lines at most; notebooks named after their modules, in import order; no engine imported by the package')
         report(extras_check(), 'pip install of bg_tasks_demo with no extras brings no engine, imports none, and names the extra a runner needs')
     t0 = time.time()
     jobs = [(s, f) for s in a.stacks.split() for f in files if s in ONLY.get(f.name, (s, ''))[0]]
