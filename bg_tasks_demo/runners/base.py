@@ -6,7 +6,7 @@
 __all__ = ['Runner']
 
 # %% ../../nbs/32_runners_base.ipynb #dfda837d
-import importlib, importlib.util, sys
+import asyncio, time
 
 # %% ../../nbs/32_runners_base.ipynb #7b2daea7
 class Runner:
@@ -16,7 +16,11 @@ class Runner:
     main, stopping, problem = None, False, None   # its main task; stopping on purpose; why it cannot work now
     async def start(self): raise NotImplementedError
     async def stop(self, grace:float=None): raise NotImplementedError
-    async def drain(self, timeout:float=30) -> bool: raise NotImplementedError
+    async def drain(self, timeout:float=60) -> bool:
+        "Wait until no task is queued or running in its journal (for tests and scripts); whether that happened"
+        end = time.monotonic() + timeout
+        while self.journal.n_pending() and time.monotonic() < end: await asyncio.sleep(0.05)
+        return self.journal.n_pending() == 0
     def enqueued(self, h): self.notify()
     def notify(self): "Something in the journal wants attention now (an enqueue, a cancel)"
     def health(self) -> dict:
