@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['log', 'TaskCancelled', 'Requeue', 'RemoteTaskError', 'UserError', 'is_transient', 'describe', 'unwritable',
            'journal_full', 'backoff', 'seconds', 'TaskContext', 'call', 'call_sync', 'time_limit', 'run_here',
-           'outcome', 'trace_of', 'message_of']
+           'trace_of', 'message_of', 'outcome']
 
 # %% ../nbs/26_execution.ipynb #27c8889f
 import asyncio, functools, logging, math, random, threading, time, traceback
@@ -30,6 +30,7 @@ class UserError(Exception):
     """Raise it in a task to fail with a message fit for the task's owner (`raise UserError('That file is not an
     image')`): the owner's badge shows it instead of 'failed after 3 attempts'; admins see the traceback too"""
 
+# %% ../nbs/26_execution.ipynb #e4b1aa80
 def is_transient(e:Exception, retry_on:tuple=(), fail_on:tuple=()) -> bool:
     "Would trying again later plausibly succeed? (Not after a `UserError`: the task said what went wrong)"
     if fail_on and isinstance(e, fail_on): return False
@@ -38,6 +39,7 @@ def is_transient(e:Exception, retry_on:tuple=(), fail_on:tuple=()) -> bool:
     if isinstance(e, httpx.HTTPStatusError): return e.response.status_code >= 500 or e.response.status_code == 429
     return isinstance(e, (httpx.TransportError, TimeoutError, asyncio.TimeoutError, ConnectionError))
 
+# %% ../nbs/26_execution.ipynb #bb0ef6a4
 def _text(e) -> str:
     try: return str(e)
     # a broken __str__ must not keep a task from being recorded
@@ -128,6 +130,7 @@ def call_sync(f, args:dict, ctx:TaskContext):
     "Run task function `f` with `args` from plain sync code"
     return asyncio.run(f.fn(**_kw(f, args, ctx))) if f.is_async else f.fn(**_kw(f, args, ctx))
 
+# %% ../nbs/26_execution.ipynb #a93a7e9b
 def time_limit(limit:float, thread:bool=False) -> TimeoutError:
     why = ": its thread cannot be stopped and runs on, but its result will be ignored" if thread else ''
     return TimeoutError(f'stopped after its {limit:g}s time limit{why}')
@@ -146,6 +149,7 @@ async def _watched(coro, ctx:TaskContext, timeout:float=None, every:float=0.1):
     finally:
         if not t.done(): t.cancel(); await asyncio.gather(t, return_exceptions=True)
 
+# %% ../nbs/26_execution.ipynb #47a059ab
 def run_here(f, args:dict, ctx:TaskContext, timeout:float=None):
     """Run `f` to its end in this thread, as a worker does: an async one cancelled when asked to stop or past `timeout`;
     a sync one given up on past `timeout`"""
@@ -160,14 +164,6 @@ def run_here(f, args:dict, ctx:TaskContext, timeout:float=None):
     if 'e' in out: raise out['e']
     return out['r']
 
-def outcome(f, args:dict, ctx:TaskContext, timeout:float=None) -> dict:
-    """Run `f` here and now (a worker process, another machine); its outcome as JSON: result, or error, retry
-    verdict, traceback and message for its owner, or `cancelled`"""
-    try: return dict(ok=True, result=run_here(f, args, ctx, timeout))
-    except TaskCancelled: return dict(ok=False, cancelled=True, error='cancelled while running', transient=False)
-    except Exception as e:
-        return dict(ok=False, error=describe(e), transient=f.transient(e), trace=trace_of(e), message=message_of(e))
-
 # %% ../nbs/26_execution.ipynb #f4ad86a7
 def trace_of(e:BaseException) -> str:
     "The traceback of `e`, for admins (one reported from elsewhere is that one)"
@@ -179,3 +175,12 @@ def message_of(e:BaseException) -> str|None:
     "What the task's owner is told about `e`: the message of a `UserError`, else nothing (the view says 'failed')"
     if isinstance(e, RemoteTaskError): return e.message
     return str(e) if isinstance(e, UserError) else None
+
+# %% ../nbs/26_execution.ipynb #bd1e2bc3
+def outcome(f, args:dict, ctx:TaskContext, timeout:float=None) -> dict:
+    """Run `f` here and now (a worker process, another machine); its outcome as JSON: result, or error, retry
+    verdict, traceback and message for its owner, or `cancelled`"""
+    try: return dict(ok=True, result=run_here(f, args, ctx, timeout))
+    except TaskCancelled: return dict(ok=False, cancelled=True, error='cancelled while running', transient=False)
+    except Exception as e:
+        return dict(ok=False, error=describe(e), transient=f.transient(e), trace=trace_of(e), message=message_of(e))

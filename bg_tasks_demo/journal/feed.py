@@ -7,6 +7,7 @@ __all__ = ['task_event', 'Events']
 
 # %% ../../nbs/27_journal_feed.ipynb #0f8964fc
 import asyncio
+from fastcore.utils import patch
 from ..execution import log, describe, backoff
 
 # %% ../../nbs/27_journal_feed.ipynb #7639a62c
@@ -16,6 +17,7 @@ def task_event(t:dict) -> dict:
                 progress=t['progress'], error=t['error'], run_after=t['run_after'], at=t['finished_at'], seq=t['seq'],
                 cancelling=bool(t['cancel']), result=t['result'])
 
+# %% ../../nbs/27_journal_feed.ipynb #1474d482
 class Events:
     "Every change to the journal, by any process, as events for subscribers on this loop; `close` ends every stream"
     def __init__(self, journal, # a function returning the `Journal` to follow (opened on first use)
@@ -38,44 +40,57 @@ class Events:
         if (qs := self.by_task.get(task := self.subs.pop(q, None))) is not None:
             qs.discard(q)
             if not qs: del self.by_task[task]
-    def _put(self, ev):
-        "`ev` to the subscribers it concerns: its task's and every task's; to all for an event of no task or `None`"
-        task = None if ev is None else ev.get('id')
-        qs = list(self.subs) if task is None else [*self.by_task.get(None, ()), *self.by_task.get(task, ())]
-        for q in qs:
-            if q.full(): q.get_nowait()
-            q.put_nowait(ev)
-    async def _follow(self):
-        "While anyone listens: look, read what changed, hand it out; a failure (a locked file) is retried, nothing skipped"
-        w, failures = None, 0
-        try:
-            while self.subs and not self.closed:
-                try:
-                    j = self.journal()
-                    w = w or j.watch()
-                    if w.changed():
-                        while (rows := j.changes(self.seen)):
-                            for t in rows: self._put(task_event(t))
-                            self.seen = rows[-1]['seq']
-                            await asyncio.sleep(0)   # a big burst: let the streams take their share between pages
-                    failures = 0
-                except Exception as e:
-                    failures += 1
-                    if w is not None: w.close(); w = None   # the next look reads everything since `seen` again
-                    log.error('the live view could not read the journal (%d in a row): %s', failures, describe(e))
-                    await asyncio.sleep(backoff(failures, 0.2, 5)); continue
-                await asyncio.sleep(self.every)
-        finally:
-            if w is not None: w.close()
-    def publish(self, ev:dict):
-        "Hand every subscriber `ev` (from any thread): for events that are not journal changes"
-        if not self.subs or self.loop is None: return
-        try: here = asyncio.get_running_loop() is self.loop
-        except RuntimeError: here = False
-        if here: self._put(ev)
-        else: self.loop.call_soon_threadsafe(self._put, ev)
-    def close(self):
-        "Tell every subscriber to end its stream (shutdown); safe from any thread and from a signal handler"
-        self.closed = True
-        if self.loop is not None and not self.loop.is_closed(): self.loop.call_soon_threadsafe(self._put, None)
-    def reopen(self): self.closed = False
+
+# %% ../../nbs/27_journal_feed.ipynb #0161edf2
+@patch
+def _put(self:Events, ev):
+    "`ev` to the subscribers it concerns: its task's and every task's; to all for an event of no task or `None`"
+    task = None if ev is None else ev.get('id')
+    qs = list(self.subs) if task is None else [*self.by_task.get(None, ()), *self.by_task.get(task, ())]
+    for q in qs:
+        if q.full(): q.get_nowait()
+        q.put_nowait(ev)
+
+# %% ../../nbs/27_journal_feed.ipynb #bc32c5bc
+@patch
+async def _follow(self:Events):
+    "While anyone listens: look, read what changed, hand it out; a failure (a locked file) is retried, nothing skipped"
+    w, failures = None, 0
+    try:
+        while self.subs and not self.closed:
+            try:
+                j = self.journal()
+                w = w or j.watch()
+                if w.changed():
+                    while (rows := j.changes(self.seen)):
+                        for t in rows: self._put(task_event(t))
+                        self.seen = rows[-1]['seq']
+                        await asyncio.sleep(0)   # a big burst: let the streams take their share between pages
+                failures = 0
+            except Exception as e:
+                failures += 1
+                if w is not None: w.close(); w = None   # the next look reads everything since `seen` again
+                log.error('the live view could not read the journal (%d in a row): %s', failures, describe(e))
+                await asyncio.sleep(backoff(failures, 0.2, 5)); continue
+            await asyncio.sleep(self.every)
+    finally:
+        if w is not None: w.close()
+
+# %% ../../nbs/27_journal_feed.ipynb #957db337
+@patch
+def publish(self:Events, ev:dict):
+    "Hand every subscriber `ev` (from any thread): for events that are not journal changes"
+    if not self.subs or self.loop is None: return
+    try: here = asyncio.get_running_loop() is self.loop
+    except RuntimeError: here = False
+    if here: self._put(ev)
+    else: self.loop.call_soon_threadsafe(self._put, ev)
+
+@patch
+def close(self:Events):
+    "Tell every subscriber to end its stream (shutdown); safe from any thread and from a signal handler"
+    self.closed = True
+    if self.loop is not None and not self.loop.is_closed(): self.loop.call_soon_threadsafe(self._put, None)
+
+@patch
+def reopen(self:Events): self.closed = False
