@@ -8,7 +8,10 @@ __all__ = ['Tasks', 'TaskFn', 'TaskHandle', 'TaskContext', 'TaskCancelled', 'Rem
            'JournalBusy', 'TokenAdmin', 'STATUSES']
 
 # %% ../nbs/10_quickstart.ipynb #afe3a1bc
-from .core import Tasks, TaskFn, TaskHandle, TaskContext, TaskCancelled, RemoteTaskError, UserError
+from .core import Tasks
+from .task import TaskFn
+from .handle import TaskHandle
+from .execution import TaskContext, TaskCancelled, RemoteTaskError, UserError
 from .journal import STATUSES, JournalFull, JournalBusy
 from .views.access import TokenAdmin
 
