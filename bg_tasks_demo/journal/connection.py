@@ -129,18 +129,24 @@ class SharedDB:
     def __enter__(self): self.lock.acquire(); return self.db
     def __exit__(self, *exc): self.patience.until = 0.0; self.lock.release()   # whatever this thread waited for is over
 
-    def q(self, sql, params=None):
-        "Run a query under the lock; a list of dicts"
-        with self: return self.db.q(sql, params)
-    def execute(self, sql, params=None):
-        "Run a statement under the lock; the number of rows it changed"
-        with self:
-            self.db.execute(sql, params)
-            return self.db.conn.changes()
-    def close(self):
-        with self: self.db.conn.close()
-        with self.rlock:
-            if self.reader is not None: self.reader.conn.close()
+# %% ../../nbs/23_journal_connection.ipynb #b02062ef
+@patch
+def q(self:SharedDB, sql, params=None):
+    "Run a query under the lock; a list of dicts"
+    with self: return self.db.q(sql, params)
+
+@patch
+def execute(self:SharedDB, sql, params=None):
+    "Run a statement under the lock; the number of rows it changed"
+    with self:
+        self.db.execute(sql, params)
+        return self.db.conn.changes()
+
+@patch
+def close(self:SharedDB):
+    with self: self.db.conn.close()
+    with self.rlock:
+        if self.reader is not None: self.reader.conn.close()
 
 # %% ../../nbs/23_journal_connection.ipynb #6ad9d1be
 @patch
@@ -159,6 +165,26 @@ class WriteLocked(TimeoutError):
 
 def _hms(t:float) -> str: return time.strftime('%H:%M:%S', time.localtime(t))
 
+@patch
+def write_locked(self:SharedDB, within:float=0) -> bool|None: # an answer found this many seconds ago will do
+    "Does another process hold the file's write lock right now? `None`: cannot tell (a thread of ours is writing)"
+    if self.path == ':memory:': return False
+    if self.patience.waited(): return True   # a thread of ours is waiting for it right now
+    t, seen = self._seen
+    if within and time.monotonic() - t < within: return seen
+    if not self.lock.acquire(blocking=False): return None
+    if self.db.conn.in_transaction: self.lock.release(); return None   # this thread, inside a transaction of its own
+    was, self.patience.ms = self.patience.ms, 0
+    try:
+        try: self.db.execute('begin immediate'); seen = False
+        except apsw.BusyError: seen = True
+        else: self.db.execute('rollback')
+        self._seen = (time.monotonic(), seen)
+        return seen
+    finally:
+        self.patience.ms = was; self.patience.until = 0.0; self.lock.release()
+
+# %% ../../nbs/23_journal_connection.ipynb #768ea7f7
 @patch
 @contextmanager
 def writing(self:SharedDB, wait:float=None): # seconds at most for this process's lock and SQLite's (`None`: `busy_ms`)
@@ -186,6 +212,7 @@ def _refuse_if_locked(self:SharedDB):
     if self.locked_since is not None and self.write_locked(self.PROBE_EVERY):
         raise WriteLocked(f'the write lock has been held since {_hms(self.locked_since)}')
 
+# %% ../../nbs/23_journal_connection.ipynb #a3ca52e2
 @patch
 def _queue_for_lock(self:SharedDB, end:float, wait:float):
     """Wait for this process's lock until `end`, in short steps: `WriteLocked` as soon as the thread holding it has waited
@@ -199,25 +226,7 @@ def _queue_for_lock(self:SharedDB, end:float, wait:float):
         self._refuse_if_locked()
         if self.lock.acquire(timeout=min(0.01, left)): return
 
-@patch
-def write_locked(self:SharedDB, within:float=0) -> bool|None: # an answer found this many seconds ago will do
-    "Does another process hold the file's write lock right now? `None`: cannot tell (a thread of ours is writing)"
-    if self.path == ':memory:': return False
-    if self.patience.waited(): return True   # a thread of ours is waiting for it right now
-    t, seen = self._seen
-    if within and time.monotonic() - t < within: return seen
-    if not self.lock.acquire(blocking=False): return None
-    if self.db.conn.in_transaction: self.lock.release(); return None   # this thread, inside a transaction of its own
-    was, self.patience.ms = self.patience.ms, 0
-    try:
-        try: self.db.execute('begin immediate'); seen = False
-        except apsw.BusyError: seen = True
-        else: self.db.execute('rollback')
-        self._seen = (time.monotonic(), seen)
-        return seen
-    finally:
-        self.patience.ms = was; self.patience.until = 0.0; self.lock.release()
-
+# %% ../../nbs/23_journal_connection.ipynb #bcd3c10b
 @patch
 @contextmanager
 def immediate(self:SharedDB):
@@ -229,6 +238,7 @@ def immediate(self:SharedDB):
     except BaseException: self.db.execute('rollback'); raise
     else: self.db.execute('commit')
 
+# %% ../../nbs/23_journal_connection.ipynb #20e63141
 @patch
 @contextmanager
 def transaction(self:SharedDB):
@@ -241,6 +251,7 @@ def transaction(self:SharedDB):
         try: self.db.execute('release bg_tx')   # the outermost savepoint's release is the commit
         except BaseException: self._undo(); raise
 
+# %% ../../nbs/23_journal_connection.ipynb #37475a6f
 @patch
 def _undo(self:SharedDB):
     """Roll back to the innermost `bg_tx` savepoint and drop it, unless SQLite already rolled the whole transaction back;
