@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['STATUSES', 'FINAL', 'ROW', 'TRACE_MAX', 'LIGHT', 'MAX_DEPTH', 'TaskRow', 'JournalUnavailable', 'JournalFull',
-           'JournalBusy', 'BaseJournal', 'encode', 'decoded', 'encode_args']
+           'JournalBusy', 'encode', 'decoded', 'encode_args', 'BaseJournal']
 
 # %% ../../nbs/22_journal_base.ipynb #801ca10c
 import contextlib, json
@@ -46,6 +46,7 @@ ROW = tuple(TaskRow.__annotations__)   # the keys, in order
 TRACE_MAX = 8000   # characters of a traceback kept per attempt (the end: where it was raised)
 LIGHT = tuple(k for k in ROW if k not in ('args', 'history'))   # what lists and the change feed give: no arguments
 
+# %% ../../nbs/22_journal_base.ipynb #78acab12
 class JournalUnavailable(Exception):
     "The journal cannot take a task now; nothing was written. An app answers 503, `Retry-After: retry_after` seconds"
     retry_after = 5
@@ -57,7 +58,44 @@ class JournalFull(JournalUnavailable):
 class JournalBusy(JournalUnavailable, TimeoutError):
     "The journal could not write within the caller's bound: another process holds its write lock (a backup, a shell)"
 
+# %% ../../nbs/22_journal_base.ipynb #beeba9bb
+def encode(v) -> str:
+    "`v` as strict JSON (no `nan` or infinity: other languages' parsers refuse them)"
+    return json.dumps(v, allow_nan=False)
 
+def decoded(rows:list) -> list:
+    "`rows` with `args`, `result` and `history` decoded from JSON (those of them they have)"
+    for r in rows:
+        if 'args' in r: r['args'] = json.loads(r['args'])
+        if r['result'] is not None: r['result'] = json.loads(r['result'])
+        if 'history' in r: r['history'] = json.loads(r['history'] or '[]')
+    return rows
+
+# %% ../../nbs/22_journal_base.ipynb #4595860c
+MAX_DEPTH = 32   # arguments nested deeper are refused: decoding them could exhaust the recursion limit
+
+def _nested(v, depth:int=0) -> bool:
+    "Is `v` nested deeper than `MAX_DEPTH`?"
+    if depth > MAX_DEPTH: return True
+    if isinstance(v, dict): return any(_nested(x, depth + 1) for x in v.values())
+    if isinstance(v, (list, tuple)): return any(_nested(x, depth + 1) for x in v)
+    return False
+
+def encode_args(args:dict, max_bytes:int=None) -> str:
+    "`args` as JSON for a new task, or the error that names what is wrong with them"
+    if not isinstance(args, dict):
+        raise TypeError(f'args must be a dict of keyword arguments, got {type(args).__name__}')
+    try: s = encode(args)
+    except RecursionError: s = None
+    if s is None or (len(s) > 2 * MAX_DEPTH and _nested(args)):
+        raise TypeError(f'arguments nested deeper than {MAX_DEPTH} levels are refused')
+    if max_bytes is not None and len(s) > max_bytes:
+        raise ValueError(f'arguments are {len(s):,} bytes as JSON, over the cap of {max_bytes:,}: '
+                         'pass a reference (a path, an id) instead')
+    return s
+
+
+# %% ../../nbs/22_journal_base.ipynb #3f554378
 class BaseJournal:
     "What runners, views, the change feed and upkeep need of a task journal: each verb's contract is its docstring"
     shared = True   # another process can open the same journal (a worker, a process pool's children, `bg_worker`)
@@ -126,6 +164,8 @@ def requeue(self:BaseJournal, id:int, attempt:int=None, why:str=None) -> bool:
     """Put running task `id` back in the queue without counting the attempt (shutdown, a lost worker); `cancelled` instead
     if it was asked to stop. With `why`, the run that was cut short goes into its history as lost"""
     raise NotImplementedError
+
+# %% ../../nbs/22_journal_base.ipynb #9b4ec2d1
 @patch
 def stopped(self:BaseJournal, id:int, attempt:int=None) -> bool:
     """Running task `id` stopped because it was asked to: it is `cancelled`. Every outcome (`succeed`, `fail`,
@@ -185,6 +225,8 @@ def write_locked(self:BaseJournal, within:float=0) -> bool|None: # an answer thi
 def retire(self:BaseJournal, runner:str) -> None:
     "Runner `runner` stopped cleanly"
     raise NotImplementedError
+
+# %% ../../nbs/22_journal_base.ipynb #35679714
 @patch
 def touch(self:BaseJournal, id:int) -> bool:
     "Running task `id` gave a sign of life: renew its lease"
@@ -256,40 +298,3 @@ def watch(self:BaseJournal) -> object:
     """A watcher whose `changed()` says whether anything was committed since its last call, by any process
     that `shared` admits; `close()` when done"""
     raise NotImplementedError
-
-# %% ../../nbs/22_journal_base.ipynb #beeba9bb
-def encode(v) -> str:
-    "`v` as strict JSON (no `nan` or infinity: other languages' parsers refuse them)"
-    return json.dumps(v, allow_nan=False)
-
-def decoded(rows:list) -> list:
-    "`rows` with `args`, `result` and `history` decoded from JSON (those of them they have)"
-    for r in rows:
-        if 'args' in r: r['args'] = json.loads(r['args'])
-        if r['result'] is not None: r['result'] = json.loads(r['result'])
-        if 'history' in r: r['history'] = json.loads(r['history'] or '[]')
-    return rows
-
-# %% ../../nbs/22_journal_base.ipynb #4595860c
-MAX_DEPTH = 32   # arguments nested deeper are refused: decoding them could exhaust the recursion limit
-
-def _nested(v, depth:int=0) -> bool:
-    "Is `v` nested deeper than `MAX_DEPTH`?"
-    if depth > MAX_DEPTH: return True
-    if isinstance(v, dict): return any(_nested(x, depth + 1) for x in v.values())
-    if isinstance(v, (list, tuple)): return any(_nested(x, depth + 1) for x in v)
-    return False
-
-def encode_args(args:dict, max_bytes:int=None) -> str:
-    "`args` as JSON for a new task, or the error that names what is wrong with them"
-    if not isinstance(args, dict):
-        raise TypeError(f'args must be a dict of keyword arguments, got {type(args).__name__}')
-    try: s = encode(args)
-    except RecursionError: s = None
-    if s is None or (len(s) > 2 * MAX_DEPTH and _nested(args)):
-        raise TypeError(f'arguments nested deeper than {MAX_DEPTH} levels are refused')
-    if max_bytes is not None and len(s) > max_bytes:
-        raise ValueError(f'arguments are {len(s):,} bytes as JSON, over the cap of {max_bytes:,}: '
-                         'pass a reference (a path, an id) instead')
-    return s
-
