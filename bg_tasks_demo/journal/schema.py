@@ -22,11 +22,15 @@ create table if not exists bg_runner (id text primary key, beat real not null);
 create table if not exists bg_seq (n integer not null);
 create table if not exists bg_periodic (name text primary key, slot real not null)
 '''
+
+# %% ../../nbs/24_journal_schema.ipynb #1e678022
 COLUMNS = dict(claimed_by='text', seq='integer not null default 0', beat='real', key='text',
                 priority='integer not null default 0',
                 # added since the first journals: added to old files on open
                 queue="text not null default 'default'", cancel='integer not null default 0',
                 owner='text', message='text', history='text', waiting='integer not null default 0')
+
+# %% ../../nbs/24_journal_schema.ipynb #7cd109e2
 INDEXES = '''
 create index if not exists bg_task_due on bg_task(status, run_after);
 create index if not exists bg_task_name on bg_task(name, id);
