@@ -7,9 +7,9 @@ __all__ = ['url', 'visibility', 'tasks', 'app', 'beat', 'run_task']
 
 # %% ../../nbs/42_runners_celery_worker.ipynb #c5b10003
 import os
-from ..core import load
+from ..registry import load
+from .broker_worker import WorkerBeat
 from .celery import make_celery, declare, keep_visible
-from .broker import WorkerBeat
 
 # %% ../../nbs/42_runners_celery_worker.ipynb #c5b10005
 #| eval: false

@@ -8,9 +8,10 @@ __all__ = ['tasks', 'broker', 'queues', 'beat', 'run_task', 'report']
 # %% ../../nbs/40_runners_dramatiq_worker.ipynb #6969eec7
 import os
 import dramatiq
-from ..core import load
-from .dramatiq import make_broker, declare, keep_alive, broker_queue, stop_once
-from .broker import WorkerBeat
+from ..registry import load
+from .wire import broker_queue
+from .broker_worker import WorkerBeat
+from .dramatiq import make_broker, declare, keep_alive, stop_once
 
 # %% ../../nbs/40_runners_dramatiq_worker.ipynb #e28b7ee0
 #| eval: false

@@ -9,7 +9,8 @@ __all__ = ['run_in_child', 'ProcessRunner']
 import asyncio, concurrent.futures, json, multiprocessing as mp, os
 from concurrent.futures.process import BrokenProcessPool
 import pebble
-from ..core import TaskContext, RemoteTaskError, Requeue, load, outcome, log
+from ..execution import TaskContext, RemoteTaskError, Requeue, outcome, log
+from ..registry import load
 from .inline import InlineRunner
 from ..journal import Journal
 from pathlib import Path
