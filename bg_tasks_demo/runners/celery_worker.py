@@ -7,7 +7,7 @@ __all__ = ['url', 'visibility', 'tasks', 'app', 'beat', 'run_task']
 
 # %% ../../nbs/42_runners_celery_worker.ipynb #c5b10003
 import os
-from ..registry import load
+from pkgutil import resolve_name as load   # `module:attr`, the stdlib's import-path loader
 from .broker_worker import WorkerBeat
 from .celery import make_celery, declare, keep_visible
 

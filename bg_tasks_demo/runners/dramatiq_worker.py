@@ -8,7 +8,7 @@ __all__ = ['tasks', 'broker', 'queues', 'beat', 'run_task', 'report']
 # %% ../../nbs/40_runners_dramatiq_worker.ipynb #6969eec7
 import os
 import dramatiq
-from ..registry import load
+from pkgutil import resolve_name as load   # `module:attr`, the stdlib's import-path loader
 from .wire import broker_queue
 from .broker_worker import WorkerBeat
 from .dramatiq import make_broker, declare, keep_alive, stop_once

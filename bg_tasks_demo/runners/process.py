@@ -10,7 +10,7 @@ import asyncio, concurrent.futures, json, multiprocessing as mp, os
 from concurrent.futures.process import BrokenProcessPool
 import pebble
 from ..execution import TaskContext, RemoteTaskError, Requeue, outcome, log
-from ..registry import load
+from pkgutil import resolve_name as load   # `module:attr`, the stdlib's: the registry names this module
 from .inline import InlineRunner
 from ..journal import Journal
 from pathlib import Path

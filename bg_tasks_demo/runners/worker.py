@@ -11,7 +11,7 @@ from pathlib import Path
 from fastcore.utils import patch
 from ..script import command
 from ..execution import log, backoff
-from ..registry import load
+from pkgutil import resolve_name as load   # `module:attr`, the stdlib's: the registry names this module
 from ..journal import SqliteJournal
 from ..journal.connection import Patience
 from .base import Runner
