@@ -121,7 +121,7 @@ def main():
     inside = [nb for nb in facts if num(nb) is not None and INSIDE[0] <= num(nb) < INSIDE[1]]
     for nb in inside:
         exp = facts[nb]['exp']
-        if exp and re.sub(r'^\d+[a-z]?_', '', nb.stem) != exp.replace('.', '_'):
+        if exp and re.sub(r'^\d+[a-z]?_', '', nb.stem) != exp.removesuffix('.__init__').replace('.', '_'):
             problems.append(f'{nb.name} exports {exp}: name it after its module')
         mine = {m for m, src in made_by.items() if src == nb}
         used = facts[nb]['uses'] | {d for m in mine for d in static[m]}
