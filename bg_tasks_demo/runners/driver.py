@@ -12,7 +12,7 @@ from ..execution import describe, backoff, log, unwritable, journal_full
 from .base import Runner
 from ..schedule import Upkeep
 
-# %% ../../nbs/33_runners_driver.ipynb #2a4b2d60
+# %% ../../nbs/33_runners_driver.ipynb #5af0ee41
 class Mailbox:
     """Calls from other threads to an event loop's thread, run there in order: one wake-up of the loop (a write to its
     self-pipe) for all that arrive before it runs them, where `call_soon_threadsafe` makes one each"""
@@ -38,7 +38,7 @@ def mailbox(loop) -> Mailbox:
         if (m := _MAILBOXES.get(loop)) is None: m = _MAILBOXES[loop] = Mailbox(loop)
         return m
 
-# %% ../../nbs/33_runners_driver.ipynb #49dc36ea
+# %% ../../nbs/33_runners_driver.ipynb #c5ab3e9d
 class Driver(Runner):
     """What every runner that works a journal needs: the journal's thread, the loop that takes work, settling outcomes
     (kept while the journal refuses them), upkeep, stopping and health. A runner fills in `start` and `_step`"""
@@ -66,21 +66,28 @@ class Driver(Runner):
         self.unwritten, self.unlock, self.unwritten_next, self.unwritten_tries = {}, threading.RLock(), 0.0, 0
         self.unwritten_why, self.unwritten_since = None, None
 
-    def enqueued(self, h): self.notify()
-    def notify(self):
-        "Tell the runner there is new work (from the event loop's thread or any other)"
-        if self.loop is None or self.loop.is_closed(): return
-        try: here = asyncio.get_running_loop() is self.loop
-        except RuntimeError: here = False
-        if here: self.wake.set()
-        # from another thread, one wake-up for a burst (the loop's `Mailbox`), and none while the loop is awake and
-        # has yet to claim (it clears `wake`, then claims: what committed before it looked is claimed)
-        elif not self.wake.is_set(): mailbox(self.loop).post(self.wake.set)
-    async def _step(self) -> bool:
-        "One round of the runner's work (claim and start, or claim and send); whether to go again at once"
-        raise NotImplementedError
+# %% ../../nbs/33_runners_driver.ipynb #ef17732d
+@patch
+def enqueued(self:Driver, h): self.notify()
 
-# %% ../../nbs/33_runners_driver.ipynb #cdffd9d9
+@patch
+def notify(self:Driver):
+    "Tell the runner there is new work (from the event loop's thread or any other)"
+    if self.loop is None or self.loop.is_closed(): return
+    try: here = asyncio.get_running_loop() is self.loop
+    except RuntimeError: here = False
+    if here: self.wake.set()
+    # from another thread, one wake-up for a burst (the loop's `Mailbox`), and none while the loop is awake and
+    # has yet to claim (it clears `wake`, then claims: what committed before it looked is claimed)
+    elif not self.wake.is_set(): mailbox(self.loop).post(self.wake.set)
+
+# %% ../../nbs/33_runners_driver.ipynb #fd5373a5
+@patch
+async def _step(self:Driver) -> bool:
+    "One round of the runner's work (claim and start, or claim and send); whether to go again at once"
+    raise NotImplementedError
+
+# %% ../../nbs/33_runners_driver.ipynb #3c58fafa
 @patch
 async def _loop(self:Driver):
     "Take work until stopped; a failing step is logged, marks the runner unhealthy, and is tried again after a backoff"
@@ -107,6 +114,7 @@ async def _loop(self:Driver):
         try: await asyncio.wait_for(self.wake.wait(), wait)
         except asyncio.TimeoutError: pass
 
+# %% ../../nbs/33_runners_driver.ipynb #086df82a
 @patch
 async def _watch(self:Driver):
     "Wake the loop on any commit to the journal by any process (another web process's enqueue or cancel)"
@@ -128,7 +136,7 @@ def _beat(self:Driver):
     if n := self.journal.recover_dead(self.lease): log.warning('recovered %d task(s) of a runner that is gone', n)
     self.last_beat = time.time()
 
-# %% ../../nbs/33_runners_driver.ipynb #85e34a2a
+# %% ../../nbs/33_runners_driver.ipynb #986578b2
 @patch
 async def _j(self:Driver, fn, *args):
     "`fn(*args)` on the runner's journal thread, awaited: a write that waits for SQLite's lock holds up no request"
@@ -144,6 +152,13 @@ async def _sure(self:Driver, fn, *args):
         raise
 
 @patch
+def _timed(self:Driver, fn, args:tuple):
+    self.io_since = time.monotonic()
+    try: return fn(*args)
+    finally: self.io_since = None
+
+# %% ../../nbs/33_runners_driver.ipynb #227b8357
+@patch
 def _later(self:Driver, fn, *args):
     "`fn(*args)` on the journal thread, not awaited (progress, waiting, started): in order, a failure logged"
     if self.io is None:   # no journal thread (the immediate runner): now
@@ -151,31 +166,7 @@ def _later(self:Driver, fn, *args):
         except Exception as e: log.warning('journal write %s failed: %s', getattr(fn, '__name__', fn), describe(e))
     self._defer(fn, args)
 
-@patch
-def _timed(self:Driver, fn, args:tuple):
-    self.io_since = time.monotonic()
-    try: return fn(*args)
-    finally: self.io_since = None
-
-# %% ../../nbs/33_runners_driver.ipynb #f9e97885
-@patch
-def settle(self:Driver, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
-           message:str=None):
-    "Record a task's outcome: its result, a retry later, or its failure; kept for later if the journal cannot take it now"
-    try: self._finish(t, self._settle, t, result, error, transient, trace, message)
-    except Exception: log.exception('could not record the outcome of task %s %s; it stays running until recovered',
-                                    t['id'], t['name'])
-
-@patch
-def _finish(self:Driver, t:dict, write, *args):
-    """`write(*args)`, the end of task row `t`'s attempt (its outcome, `_settle`; or `journal.stopped`, `journal.requeue`),
-    or kept to be written later, in order, if the journal cannot take it now (other errors are raised)"""
-    if self.unwritten: return self._keep(t, (write, args), None)   # behind those waiting: ends are written in order
-    try: write(*args)
-    except Exception as e:
-        if not unwritable(e): raise
-        self._keep(t, (write, args), e)
-
+# %% ../../nbs/33_runners_driver.ipynb #1fd876b5
 @patch
 def _settle(self:Driver, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
             message:str=None):
@@ -197,7 +188,26 @@ def _settle(self:Driver, t:dict, result=None, error:str=None, transient:bool=Fal
     elif self.journal.fail(t['id'], f'attempt {t["attempts"]}: {error}', t['attempts'], trace, message):
         log.warning('task %s %s failed: %s', t['id'], t['name'], error)
 
-# %% ../../nbs/33_runners_driver.ipynb #d76508f8
+# %% ../../nbs/33_runners_driver.ipynb #a61ad089
+@patch
+def settle(self:Driver, t:dict, result=None, error:str=None, transient:bool=False, trace:str=None,
+           message:str=None):
+    "Record a task's outcome: its result, a retry later, or its failure; kept for later if the journal cannot take it now"
+    try: self._finish(t, self._settle, t, result, error, transient, trace, message)
+    except Exception: log.exception('could not record the outcome of task %s %s; it stays running until recovered',
+                                    t['id'], t['name'])
+
+@patch
+def _finish(self:Driver, t:dict, write, *args):
+    """`write(*args)`, the end of task row `t`'s attempt (its outcome, `_settle`; or `journal.stopped`, `journal.requeue`),
+    or kept to be written later, in order, if the journal cannot take it now (other errors are raised)"""
+    if self.unwritten: return self._keep(t, (write, args), None)   # behind those waiting: ends are written in order
+    try: write(*args)
+    except Exception as e:
+        if not unwritable(e): raise
+        self._keep(t, (write, args), e)
+
+# %% ../../nbs/33_runners_driver.ipynb #4ea8c5df
 @patch
 def _keep(self:Driver, t:dict, out:tuple, e:Exception|None):
     "Keep `out`, `(write, args)`, the end of task row `t`'s attempt, until the journal takes it (once per attempt, in order)"
@@ -214,6 +224,7 @@ def _next_try(self:Driver):
     self.unwritten_tries += 1
     self.unwritten_next = time.time() + backoff(self.unwritten_tries, 0.25, 5)
 
+# %% ../../nbs/33_runners_driver.ipynb #e2fed18f
 @patch
 def _ours(self:Driver, t:dict) -> bool:
     "Is this attempt of task `t` still running here, not taken by another runner meanwhile (a lease that ran out)?"
@@ -246,7 +257,7 @@ def _write_unwritten(self:Driver) -> int:
         self.unwritten_since, self.unwritten_why, self.unwritten_tries = None, None, 0
         return 0
 
-# %% ../../nbs/33_runners_driver.ipynb #b46cbfe4
+# %% ../../nbs/33_runners_driver.ipynb #d89a39c1
 @patch
 def _defer(self:Driver, fn, args:tuple, fut=None):
     "`fn(*args)` on the journal's thread, with the other writes waiting there; `fut` (the loop's) is resolved once it is done"
@@ -274,11 +285,6 @@ def _flush(self:Driver):
                 log.warning('journal write %s of task %s failed: %s', getattr(fn, '__name__', fn), _id_of(args), describe(x))
     self._resolve([f for *_, f in items if f is not None])
 
-def _id_of(args:tuple):
-    "The task a write is about: its id, or its row's id (a row holds its arguments and owner: never logged)"
-    a = args[0] if args else None
-    return a.get('id') if isinstance(a, dict) else a if isinstance(a, int) else '?'
-
 @patch
 def _resolve(self:Driver, futs:list, error=None):
     "From any thread: the loop's futures `futs` done (with `error`), all in one call on the loop"
@@ -289,7 +295,13 @@ def _resolve(self:Driver, futs:list, error=None):
     try: mailbox(self.loop).post(resolve)
     except RuntimeError: pass   # the loop is closed: nobody awaits them
 
-# %% ../../nbs/33_runners_driver.ipynb #1828a797
+# %% ../../nbs/33_runners_driver.ipynb #9846fbdf
+def _id_of(args:tuple):
+    "The task a write is about: its id, or its row's id (a row holds its arguments and owner: never logged)"
+    a = args[0] if args else None
+    return a.get('id') if isinstance(a, dict) else a if isinstance(a, int) else '?'
+
+# %% ../../nbs/33_runners_driver.ipynb #ed543064
 @patch
 async def stop(self:Driver, grace:float=None):
     "Stop taking work; let go of what the runner holds (`_wind_down`: running tasks get `grace` seconds); the journal's thread last"
@@ -306,6 +318,7 @@ async def _wind_down(self:Driver, grace:float):
     "At shutdown, once the loop has stopped: what the runner lets go of (here its upkeep; each runner adds its own)"
     await self.upkeep.close()
 
+# %% ../../nbs/33_runners_driver.ipynb #4bb2d269
 @patch
 async def _retire(self:Driver):
     "At shutdown: the outcomes kept are written if the journal takes them now (else logged), and this runner leaves it"

@@ -187,7 +187,7 @@ async def _outcome(self:InlineRunner, t:dict, *args):
         await asyncio.wait([done])   # recorded first; then the cancel goes on
         raise
 
-# %% ../../nbs/34_runners_inline.ipynb #316db54f
+# %% ../../nbs/34_runners_inline.ipynb #134b95a7
 @patch
 async def _wind_down(self:InlineRunner, grace:float):
     "Running tasks get `grace` seconds, the rest go back to the queue; then upkeep and the HTTP client close, and the runner retires"
@@ -201,6 +201,7 @@ async def _wind_down(self:InlineRunner, grace:float):
     await self.client.aclose()
     await self._retire()
 
+# %% ../../nbs/34_runners_inline.ipynb #a4606561
 @patch
 def health(self:InlineRunner) -> dict:
     "The driver's health; sync task threads stuck past their time limit"
