@@ -88,6 +88,24 @@ async def _wind_down(self:BrokerRunner, grace:float):
     await self.loop.run_in_executor(None, self.reader.join, 70)
     await self.loop.run_in_executor(None, self._disconnect, grace)
 
+# %% ../../nbs/38a_runners_broker.ipynb #15293fe4
+@patch
+def _send(self:BrokerRunner, ts):
+    """Send claimed tasks; any that could not be surely sent (the broker is down) go back to the queue, and the error is
+    raised: one sent all the same is sent again with the same attempt, which the workers' start guard runs once"""
+    try: self._dispatch_many(ts)
+    except Exception as e:
+        for u in ts[getattr(e, 'sent', 0):]: self.journal.requeue(u['id'])
+        raise
+
+# %% ../../nbs/38a_runners_broker.ipynb #9d7c8aa5
+@patch
+def _flag_cancelled(self:BrokerRunner):
+    "Tell the workers, through Redis, which running tasks were asked to stop"
+    asked = set(self.journal.cancel_requests())
+    for id in asked - self.flagged: self.flags.set(id)
+    self.flagged = asked
+
 # %% ../../nbs/38a_runners_broker.ipynb #0b9a7aaa
 @patch
 async def _step(self:BrokerRunner) -> bool: return await self._j(self._take_and_send)
@@ -116,25 +134,7 @@ def _take_and_send(self:BrokerRunner) -> bool:
     self._send(ts)
     return True
 
-# %% ../../nbs/38a_runners_broker.ipynb #9d7c8aa5
-@patch
-def _flag_cancelled(self:BrokerRunner):
-    "Tell the workers, through Redis, which running tasks were asked to stop"
-    asked = set(self.journal.cancel_requests())
-    for id in asked - self.flagged: self.flags.set(id)
-    self.flagged = asked
-
-# %% ../../nbs/38a_runners_broker.ipynb #15293fe4
-@patch
-def _send(self:BrokerRunner, ts):
-    """Send claimed tasks; any that could not be surely sent (the broker is down) go back to the queue, and the error is
-    raised: one sent all the same is sent again with the same attempt, which the workers' start guard runs once"""
-    try: self._dispatch_many(ts)
-    except Exception as e:
-        for u in ts[getattr(e, 'sent', 0):]: self.journal.requeue(u['id'])
-        raise
-
-# %% ../../nbs/38a_runners_broker.ipynb #68a2de13
+# %% ../../nbs/38a_runners_broker.ipynb #4f23135f
 @patch
 def _read_reports(self:BrokerRunner):
     "A thread: read the workers' reports in batches, record each batch on the journal's thread, then acknowledge it"
@@ -159,6 +159,7 @@ def _read_reports(self:BrokerRunner):
                 log.warning('reading reports from %s failed (%s); trying again', self.where, type(e).__name__)
             self.reading_done.wait(0.5)
 
+# %% ../../nbs/38a_runners_broker.ipynb #a5386559
 @patch
 def _unreached(self:BrokerRunner, e:Exception) -> bool:
     "The broker did not answer (error `e`): an outage starts now, unless one is under way; whether it started"
@@ -173,6 +174,26 @@ def _reached(self:BrokerRunner):
     log.warning('the broker at %s answers again after %.1fs', self.where, time.time() - self.down_since)
     self.down_since, self.back_at = None, time.time()
 
+# %% ../../nbs/38a_runners_broker.ipynb #b29759d5
+@patch
+def _record(self:BrokerRunner, task_id, rep, t=None) -> dict|None:
+    "Record report `rep` about task `task_id` (row `t`, read if not given); the row as it stands after, if it runs on"
+    if t is None: t = self.journal.get(task_id)
+    if t is None or t['status'] != 'running': return   # finished already, or requeued: a late or duplicate report
+    if rep.get('attempt', t['attempts']) != t['attempts']: return t   # about another attempt of it: stale
+    if 'started' in rep:
+        if rep.get('rerun'): self.journal.lose(task_id, t['attempts'], 'its worker was lost; another runs it', False)
+        self.journal.started(task_id, t['attempts'])
+    elif 'progress' in rep: self.journal.set_progress(task_id, *rep['progress'])
+    else:   # its end: nothing more about this attempt is recorded
+        if rep.get('cancelled'): self.journal.stopped(task_id, rep.get('attempt'))
+        elif rep['ok']: self.settle(t, result=rep['result'])
+        else: self.settle(t, error=rep['error'], transient=rep['transient'], trace=rep.get('trace'),
+                          message=rep.get('message'))
+        return
+    return t
+
+# %% ../../nbs/38a_runners_broker.ipynb #ae92a250
 def _ends(rep:dict) -> bool: return 'started' not in rep and 'progress' not in rep   # an attempt's outcome
 
 @patch
@@ -198,26 +219,7 @@ def _record_all(self:BrokerRunner, batch:list) -> list:
     self.notify()   # finished tasks make room in the window
     return done
 
-# %% ../../nbs/38a_runners_broker.ipynb #b29759d5
-@patch
-def _record(self:BrokerRunner, task_id, rep, t=None) -> dict|None:
-    "Record report `rep` about task `task_id` (row `t`, read if not given); the row as it stands after, if it runs on"
-    if t is None: t = self.journal.get(task_id)
-    if t is None or t['status'] != 'running': return   # finished already, or requeued: a late or duplicate report
-    if rep.get('attempt', t['attempts']) != t['attempts']: return t   # about another attempt of it: stale
-    if 'started' in rep:
-        if rep.get('rerun'): self.journal.lose(task_id, t['attempts'], 'its worker was lost; another runs it', False)
-        self.journal.started(task_id, t['attempts'])
-    elif 'progress' in rep: self.journal.set_progress(task_id, *rep['progress'])
-    else:   # its end: nothing more about this attempt is recorded
-        if rep.get('cancelled'): self.journal.stopped(task_id, rep.get('attempt'))
-        elif rep['ok']: self.settle(t, result=rep['result'])
-        else: self.settle(t, error=rep['error'], transient=rep['transient'], trace=rep.get('trace'),
-                          message=rep.get('message'))
-        return
-    return t
-
-# %% ../../nbs/38a_runners_broker.ipynb #e4ac791d
+# %% ../../nbs/38a_runners_broker.ipynb #0c134adf
 @patch
 def _audit(self:BrokerRunner):
     "On the journal's thread: compare what the journal sent with what Redis holds and live workers run"
@@ -247,6 +249,7 @@ def _audit(self:BrokerRunner):
     if lost: problems.append(f'the broker lost {len(lost)} sent task(s) (a restart without persistence?): sent again')
     self.audit_problem = '; '.join(problems) or None
 
+# %% ../../nbs/38a_runners_broker.ipynb #5eec137a
 @patch
 def health(self:BrokerRunner) -> dict:
     """The runner's health, and the broker's: not ok once it has not answered for `outage_after` seconds (or sooner,
