@@ -14,6 +14,7 @@ from pkgutil import resolve_name as load   # `module:attr`, the stdlib's: the re
 from .inline import InlineRunner
 from ..journal import Journal
 from pathlib import Path
+from fastcore.utils import patch
 
 # %% ../../nbs/36_runners_process.ipynb #09be1bcf
 _loaded, _journals = {}, {}
@@ -29,6 +30,7 @@ def run_in_child(import_path:str, db:str, t:dict) -> dict:
         j.set_progress(t['id'], done, total)
     return outcome(f, t['args'], TaskContext.of(t, progress))
 
+# %% ../../nbs/36_runners_process.ipynb #af87ff21
 class ProcessRunner(InlineRunner):
     """The inline runner, but task functions run in a pool of `processes` worker processes, each attempt within a time
     limit"""
@@ -47,49 +49,54 @@ class ProcessRunner(InlineRunner):
     def _pool(self): return pebble.ProcessPool(self.processes, context=mp.get_context('spawn'))
     def can_stop(self, f) -> bool: return True   # cancelling the future stops the process running it, sync or async
 
-    async def _call(self, t, f, args:dict):
-        limit = f.timeout or self.task_timeout   # pebble counts it from the attempt's start in a process
-        pool, self.busy = self.ppool, self.busy + 1
-        try: return await self._in_pool(t, pool, limit)
-        finally: self.busy -= 1
+# %% ../../nbs/36_runners_process.ipynb #779533bd
+@patch
+async def _call(self:ProcessRunner, t, f, args:dict):
+    limit = f.timeout or self.task_timeout   # pebble counts it from the attempt's start in a process
+    pool, self.busy = self.ppool, self.busy + 1
+    try: return await self._in_pool(t, pool, limit)
+    finally: self.busy -= 1
 
-    async def _in_pool(self, t, pool, limit:float):
-        waits = self.busy > self.processes   # every process is taken: it waits for one (shown as waiting)
-        try: fut = pool.schedule(run_in_child, args=(self.path, self.db, t), timeout=limit)
-        except RuntimeError as e:   # the pool broke while idle (a worker killed between tasks): pebble refuses new work
-            self._renew(pool, e)
-            raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
-        try:
-            if waits:
-                self._later(self.journal.waiting, t['id'])
-                while not (fut.running() or fut.done()): await asyncio.sleep(0.05)
-                self._later(self.journal.started, t['id'], t['attempts'])
-            out = await asyncio.wrap_future(fut)
-        except asyncio.CancelledError: fut.cancel(); raise     # pebble stops the worker running it
-        except BrokenProcessPool as e:   # every worker died at once (SIGTERM to the process group, say): a new pool
-            self._renew(pool, e)
-            raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
-        except concurrent.futures.TimeoutError:
-            self.lost.pop(t['id'], None)
-            raise TimeoutError(f'stopped after its {limit:g}s time limit') from None
-        except pebble.ProcessExpired as e:
-            n = self.lost[t['id']] = self.lost.get(t['id'], 0) + 1
-            if n < self.max_lost: raise Requeue(f'its worker process died ({e}), not its fault: queued again') from None
-            self.lost.pop(t['id'], None)
-            raise RemoteTaskError(f'its worker process died {n} times in a row running it (last: {e})', False) from None
+@patch
+async def _in_pool(self:ProcessRunner, t, pool, limit:float):
+    waits = self.busy > self.processes   # every process is taken: it waits for one (shown as waiting)
+    try: fut = pool.schedule(run_in_child, args=(self.path, self.db, t), timeout=limit)
+    except RuntimeError as e:   # the pool broke while idle (a worker killed between tasks): pebble refuses new work
+        self._renew(pool, e)
+        raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
+    try:
+        if waits:
+            self._later(self.journal.waiting, t['id'])
+            while not (fut.running() or fut.done()): await asyncio.sleep(0.05)
+            self._later(self.journal.started, t['id'], t['attempts'])
+        out = await asyncio.wrap_future(fut)
+    except asyncio.CancelledError: fut.cancel(); raise     # pebble stops the worker running it
+    except BrokenProcessPool as e:   # every worker died at once (SIGTERM to the process group, say): a new pool
+        self._renew(pool, e)
+        raise Requeue(f'the process pool broke ({e}), not its fault: queued again') from None
+    except concurrent.futures.TimeoutError:
         self.lost.pop(t['id'], None)
-        if not out['ok']: raise RemoteTaskError(out['error'], out['transient'], out.get('trace'), out.get('message'))
-        return out['result']
+        raise TimeoutError(f'stopped after its {limit:g}s time limit') from None
+    except pebble.ProcessExpired as e:
+        n = self.lost[t['id']] = self.lost.get(t['id'], 0) + 1
+        if n < self.max_lost: raise Requeue(f'its worker process died ({e}), not its fault: queued again') from None
+        self.lost.pop(t['id'], None)
+        raise RemoteTaskError(f'its worker process died {n} times in a row running it (last: {e})', False) from None
+    self.lost.pop(t['id'], None)
+    if not out['ok']: raise RemoteTaskError(out['error'], out['transient'], out.get('trace'), out.get('message'))
+    return out['result']
 
-    def _renew(self, pool, e):
-        """Replace a broken pool (once, whichever task noticed first); the old one is stopped and joined in the
-        background"""
-        if self.ppool is not pool or self.stopping: return
-        log.warning('process pool broken (%s): starting a new one', e)
-        self.ppool = self._pool()
-        pool.stop(); self.loop.run_in_executor(None, pool.join, 10)
+@patch
+def _renew(self:ProcessRunner, pool, e):
+    """Replace a broken pool (once, whichever task noticed first); the old one is stopped and joined in the
+    background"""
+    if self.ppool is not pool or self.stopping: return
+    log.warning('process pool broken (%s): starting a new one', e)
+    self.ppool = self._pool()
+    pool.stop(); self.loop.run_in_executor(None, pool.join, 10)
 
-    async def stop(self, grace:float=None):
-        await super().stop(grace)
-        self.ppool.stop()
-        await asyncio.get_running_loop().run_in_executor(None, self.ppool.join, 10)
+@patch
+async def stop(self:ProcessRunner, grace:float=None):
+    await InlineRunner.stop(self, grace)
+    self.ppool.stop()
+    await asyncio.get_running_loop().run_in_executor(None, self.ppool.join, 10)

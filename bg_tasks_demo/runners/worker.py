@@ -30,6 +30,7 @@ def tell(f:Path, problem:str=None):
     if problem is None: f.unlink(missing_ok=True); return
     tmp = f.with_name(f.name + '.tmp'); tmp.write_text(problem); os.replace(tmp, f)
 
+# %% ../../nbs/35_runners_worker.ipynb #84c25d48
 async def work(tasks, # the app's `Tasks`
                parent:int=None, # stop when this process (the app that started us) is gone
                every:float=0.01, # look at the journal this often (the runner's own watch, `pragma data_version`)
