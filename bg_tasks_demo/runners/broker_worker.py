@@ -42,6 +42,7 @@ if holder then took = 2 end
 if KEYS[3] then redis.call('xadd', KEYS[3], '*', 'r', ARGV[took + 1]) end
 return {took, asked}"""
 
+# %% ../../nbs/38b_runners_broker_worker.ipynb #1740ce0a
 class WorkerBeat:
     "A worker process's presence in Redis, `bg_worker:ID`: its queues and the tasks it runs, renewed every `every` s"
     def __init__(self, url:str=None, queues:list=('default',), every:float=BEAT_EVERY, client=None,
