@@ -64,35 +64,42 @@ class Upkeep:
             self.next_prune = now + self.prune_every
             loop.call_soon_threadsafe(self._prune_soon, loop, now - self.tasks.retention)
 
-    def _prune_soon(self, loop, before:float): self.pruner = loop.create_task(self.prune(before))   # on the loop
+# %% ../nbs/29_schedule.ipynb #b2ea9723
+@patch
+def _prune_soon(self:Upkeep, loop, before:float): self.pruner = loop.create_task(self.prune(before))   # on the loop
 
-    def _take(self, name:str, slot:float):
-        f, j = self.tasks.registry[name], self.tasks.journal
-        args = {'slot': slot} if 'slot' in f.sig.parameters else {}
-        def add():
-            return j.add(f.name, args, f.max_attempts, key=f'periodic:{name}:{slot:.0f}', priority=f.priority,
-                         queue=f.queue)
-        try:
-            if (t := j.take_slot(name, slot, add)):
-                log.info('periodic %s: slot %s is task %s', name, time.strftime('%H:%M:%S', time.localtime(slot)),
-                         t['id'])
-        except Exception: self.seen.pop(name, None); raise   # try this slot again next round
+@patch
+def _take(self:Upkeep, name:str, slot:float):
+    f, j = self.tasks.registry[name], self.tasks.journal
+    args = {'slot': slot} if 'slot' in f.sig.parameters else {}
+    def add():
+        return j.add(f.name, args, f.max_attempts, key=f'periodic:{name}:{slot:.0f}', priority=f.priority,
+                     queue=f.queue)
+    try:
+        if (t := j.take_slot(name, slot, add)):
+            log.info('periodic %s: slot %s is task %s', name, time.strftime('%H:%M:%S', time.localtime(slot)),
+                     t['id'])
+    except Exception: self.seen.pop(name, None); raise   # try this slot again next round
 
-    async def prune(self, before:float) -> int:
-        "Delete finished tasks that finished before `before`, batch by batch, off the event loop; how many"
-        j, loop, n = self.tasks.journal, asyncio.get_running_loop(), 0
-        while True:
-            t0 = time.perf_counter()
-            k = await loop.run_in_executor(None, j.prune, before, self.batch)
-            ms = (time.perf_counter() - t0) * 1000
-            n += k; self.pruned += k
-            # size the next batch by this one
-            if k: self.batch = int(min(5000, max(20, self.batch * min(2, self.prune_ms / max(ms, 0.1)))))
-            if k == 0 or k < self.batch / 4: break
-            await asyncio.sleep(self.pause)
-        if n: log.info('pruned %d finished task(s) older than the retention', n)
-        return n
+# %% ../nbs/29_schedule.ipynb #0d4a8950
+@patch
+async def prune(self:Upkeep, before:float) -> int:
 
-    async def close(self):
-        if self.pruner is not None and not self.pruner.done():
-            self.pruner.cancel(); await asyncio.gather(self.pruner, return_exceptions=True)
+    "Delete finished tasks that finished before `before`, batch by batch, off the event loop; how many"
+    j, loop, n = self.tasks.journal, asyncio.get_running_loop(), 0
+    while True:
+        t0 = time.perf_counter()
+        k = await loop.run_in_executor(None, j.prune, before, self.batch)
+        ms = (time.perf_counter() - t0) * 1000
+        n += k; self.pruned += k
+        # size the next batch by this one
+        if k: self.batch = int(min(5000, max(20, self.batch * min(2, self.prune_ms / max(ms, 0.1)))))
+        if k == 0 or k < self.batch / 4: break
+        await asyncio.sleep(self.pause)
+    if n: log.info('pruned %d finished task(s) older than the retention', n)
+    return n
+
+@patch
+async def close(self:Upkeep):
+    if self.pruner is not None and not self.pruner.done():
+        self.pruner.cancel(); await asyncio.gather(self.pruner, return_exceptions=True)
