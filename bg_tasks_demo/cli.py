@@ -8,7 +8,9 @@ __all__ = ['run_sqlite', 'exec_workers', 'exec_celery', 'run_dramatiq', 'run_cel
 # %% ../nbs/47_cli.ipynb #eb0eebb0
 import json, os, sys
 from .script import command
-from .core import Tasks, load, queue_name
+from .core import Tasks
+from .registry import load
+from .task import queue_name
 from .journal import SqliteJournal
 from .runners.wire import broker_queue, app_queues, redis_url
 from .runners.worker import RUNNER_KW, SCHEDS, run_worker

@@ -9,15 +9,13 @@ __all__ = ['ASYNC_WAIT', 'Tasks', 'on_shutdown_signal']
 import asyncio, functools, inspect, json, signal, sys, threading, time
 from pathlib import Path
 from fastcore.utils import patch
-from .journal import Journal, STATUSES, FINAL, BaseJournal, sqlite_path
-from .execution import (log, TaskCancelled, Requeue, RemoteTaskError, UserError, is_transient, describe,
-    backoff, TaskContext, call, call_sync, time_limit, run_here, outcome, seconds, trace_of, message_of)
-from .journal.base import JournalFull
+from .journal import Journal, STATUSES, BaseJournal, sqlite_path
+from .execution import seconds
 from .journal.writer import GroupWriter
 from .schedule import Schedule
-from .journal.feed import task_event, Events
-from .registry import RUNNERS, EXTRAS, VIEW, load, runner_class
-from .task import OPTIONS, queue_name, options, TaskFn
+from .journal.feed import Events
+from .registry import VIEW, load, runner_class
+from .task import TaskFn
 from .handle import TaskHandle
 
 # %% ../nbs/31c_core.ipynb #88cf7204

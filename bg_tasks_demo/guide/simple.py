@@ -10,7 +10,7 @@ import time
 from fasthtml.common import *
 from starlette.background import BackgroundTask
 from .tasks import counter
-from ..core import TaskContext
+from ..execution import TaskContext
 
 # %% ../../nbs/guide/04_simple.ipynb #96845084
 def simple_app(loops:int=5, # how many integers `counter` prints
