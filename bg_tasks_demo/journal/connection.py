@@ -88,7 +88,7 @@ class Patience:
     "SQLite's busy handler for a connection: try again for `ms` milliseconds, soon at first, then less often"
     EAGER = (0.00005,) * 20 + (0.0002,) * 20 + (0.001,) * 20 + (0.005,)   # seconds between tries
     POLITE = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05, 0.1)   # SQLite's own
-    polite = False   # this process's connections wait politely (a background worker's: `yield_cpu`, 47_cli)
+    polite = False   # this process's connections wait politely (a background worker's: `yield_cpu`, 35_runners_worker)
     def __init__(self, ms:int, steps:tuple=None):
         self.ms, self.since, self.until = ms, 0.0, 0.0
         self.steps = steps or (self.POLITE if Patience.polite else self.EAGER)
