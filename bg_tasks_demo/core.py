@@ -184,10 +184,10 @@ def mount(self:Tasks, app, prefix:str='/tasks', # where the view lives
           max_streams:int=500, # live streams open at once in this process; past it, 429 with `Retry-After`
           max_streams_per_viewer:int=20, # live streams open at once for one viewer; past it, 429
           **kw): # `auth`, `sse_src`, `render`: see `46_views_routes`
-    "Add the task view, its controls, its JSON and its live streams to `app` under `prefix`, closed by default; the view"
+    "Add the task view, its controls, its JSON and its live streams to `app` under `prefix`, closed by default; `app`"
     self.view = load(VIEW)(self, app, prefix, admin=admin, viewer=viewer, max_streams=max_streams,
                            max_streams_per_viewer=max_streams_per_viewer, **kw)
-    return self.view
+    return app
 
 @patch
 def stats(self:Tasks) -> dict:
