@@ -39,7 +39,7 @@ Reporter = ReportStream   # `Reporter(url).send(task_id, rep)`, from any thread 
 
 running = {}   # delivery tag -> task id, for the messages this worker process is running
 
-def declare(app:Celery, tasks, url:str, beat:WorkerBeat=None): # a worker's presence and start guard (`38a_runners_broker`)
+def declare(app:Celery, tasks, url:str, beat:WorkerBeat=None): # a worker's presence and start guard (`38b_runners_broker_worker`)
     "Register `run_task` on `app`: run a task of `tasks` named in a message, report to the app"
     # each round trip its own (`pipelined=False`): with one message per thread, shared ones slowed 20,000 no-ops
     # from 23.0-24.1 s to 23.6-25.7 s (3 pairs, issue 22); Dramatiq's workers share theirs

@@ -40,7 +40,7 @@ def keep_alive(broker, every:float=None) -> threading.Thread:
 
 # %% ../../nbs/39_runners_dramatiq.ipynb #49ea111f
 def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
-            beat:WorkerBeat=None, # a worker's presence and start guard (`38a_runners_broker`)
+            beat:WorkerBeat=None, # a worker's presence and start guard (`38b_runners_broker_worker`)
             report=None): # where reports go (`send(task_id, rep)`): default, the broker's Redis stream `bg_reports`
     "Declare `run_task` on `broker`; `(run_task, report)`"
     redis_client = getattr(broker, 'client', None)   # the stub broker has none

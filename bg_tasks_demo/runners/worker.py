@@ -99,7 +99,14 @@ def sqlite_worker(app:str, # import path of the app's `Tasks` object: `module:at
                   parent:int=None, # stop when this process (the app that started us) is gone
                   runner_kw:str=None): # the inline runner's settings, as a JSON object
     "The process `runner='worker'` starts (its flags made and checked by the app): `run_worker` on the app's journal"
-    run_worker(load(app), SqliteJournal.file_of(db), nice, parent, json.loads(runner_kw) if runner_kw else {}, sched)
+    try: obj = load(app)
+    except Exception as e: _stop(f'cannot import {app!r}: {type(e).__name__}: {e}')
+    if not (hasattr(obj, 'registry') and hasattr(obj, 'runner_kw')): _stop(f'{app!r} is a {type(obj).__name__}, not a Tasks object')
+    run_worker(obj, SqliteJournal.file_of(db), nice, parent, json.loads(runner_kw) if runner_kw else {}, sched)
+
+def _stop(msg):
+    "End the worker process as `bg_worker` ends on a usage error: the message on stderr, exit status 2"
+    print(f'bg_worker: error: {msg}', file=sys.stderr); sys.exit(2)
 
 # %% ../../nbs/35_runners_worker.ipynb #a2200011
 class WorkerRunner(Runner):
