@@ -103,6 +103,19 @@ def submit_many(url:str, n:int, workers:int=50, path:str='/submit') -> list:
     with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=workers)) as c, ThreadPoolExecutor(workers) as ex:
         return list(ex.map(lambda _: c.post(url + path).status_code, range(n)))
 
+def submit_until_accepted(url:str, n:int, workers:int=50, path:str='/submit', tries:int=40) -> tuple:
+    """POST `n` submits, `workers` at a time, each sent again after a 503 once its `Retry-After` (at most 1 s) has passed,
+    as a client told the journal is busy does; the final status codes, and how many 503s were answered on the way"""
+    busy = []
+    def one(_):
+        for _ in range(tries):
+            r = c.post(url + path)
+            if r.status_code != 503: return r.status_code
+            busy.append(1); time.sleep(min(float(r.headers.get('retry-after') or 1), 1))
+        return r.status_code
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=workers)) as c, ThreadPoolExecutor(workers) as ex:
+        return list(ex.map(one, range(n))), len(busy)
+
 def stats(url:str) -> dict:
     "A dashboard's `/api/stats`, as its operator reads them (the runner's problem included)"
     return httpx.get(f'{url}/api/stats', headers=OPERATOR, timeout=30).json()
