@@ -58,11 +58,10 @@ create trigger if not exists bg_task_seq_bump after update on bg_task when new.s
 # %% ../../nbs/24_journal_schema.ipynb #b6d7fd8a
 V1_STALE = 60   # seconds: a 0.0.1 runner's heartbeat older than this is a process that has stopped (its lease is 30 s)
 
-def _no_live_v1(db, now:float=None):
-    "Refuse to rename while a 0.0.1 runner's heartbeat in `bg_owner` is recent: that process still writes the old way"
-    tables = {r['name'] for r in db.q("select name from sqlite_master where type='table'")}
+def _no_live_v1(db, tables:set):
+    "Refuse to rename while a 0.0.1 runner's heartbeat in `bg_owner` (one of `tables`) is recent: it still writes the old way"
     beat = db.q('select max(beat) b from bg_owner')[0]['b'] if 'bg_owner' in tables else None
-    age = (now or time.time()) - (beat or 0)
+    age = time.time() - (beat or 0)
     if beat is not None and age < V1_STALE:
         raise RuntimeError(f'this task journal is in use by a bg_tasks_demo 0.0.1 runner (its heartbeat {age:.0f} s ago): '
                            f'stop the 0.0.1 processes, then open it again (after {V1_STALE} s, a stopped one no longer counts)')
@@ -70,13 +69,12 @@ def _no_live_v1(db, now:float=None):
 # %% ../../nbs/24_journal_schema.ipynb #33f17ff2
 def rename_v1(db):
     "Rename a 0.0.1 journal's `owner` (the runner) to `claimed_by`, `belongs_to` to `owner`, `bg_owner` to `bg_runner`"
-    have = {c['name'] for c in db.q('pragma table_info(bg_task)')}
+    have, tables = {c['name'] for c in db.q('pragma table_info(bg_task)')}, set(db.table_names())
     if 'owner' in have and 'claimed_by' not in have:   # `owner` is still the runner's
-        _no_live_v1(db)
+        _no_live_v1(db, tables)
         db.execute('alter table bg_task rename column owner to claimed_by')
         if 'belongs_to' in have: db.execute('alter table bg_task rename column belongs_to to owner')
     db.execute('drop index if exists bg_task_belongs')   # `INDEXES` makes `bg_task_owner`
-    tables = {r['name'] for r in db.q("select name from sqlite_master where type='table'")}
     if 'bg_owner' in tables and 'bg_runner' not in tables: db.execute('alter table bg_owner rename to bg_runner')
 
 # %% ../../nbs/24_journal_schema.ipynb #d31a48e9
