@@ -13,12 +13,9 @@ from .registry import load
 from .task import queue_name
 from .journal import SqliteJournal
 from .runners.wire import broker_queue, app_queues, redis_url
-from .runners.worker import RUNNER_KW, SCHEDS, run_worker
+from .runners.worker import RUNNER_KW, SCHEDS, run_worker, usage_error as _usage
 
 # %% ../nbs/47_cli.ipynb #81f30058
-def _usage(msg):
-    print(f'bg_worker: error: {msg}', file=sys.stderr); sys.exit(2)
-
 def _load_app(app:str, path:str) -> Tasks:
     "The `Tasks` object at import path `app`, imported from directory `path`; a usage error if there is none"
     if not app: _usage('--app is required: the import path of your Tasks object, e.g. --app myapp:tasks')
