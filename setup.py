@@ -9,9 +9,10 @@ reqs = shlex.split(cfg.get('requirements', ''))
 dev_reqs = shlex.split(cfg.get('dev_requirements', ''))
 # extras: every `NAME_requirements` of settings.ini but the build's is `pip install bg_tasks_demo[NAME]`; `all` is the engines'
 extras = {k[:-len('_requirements')]: shlex.split(v) for k, v in cfg.items()
-          if k.endswith('_requirements') and k not in ('dev_requirements', 'build_requirements')}
+          if k.endswith('_requirements') and k not in ('dev_requirements', 'build_requirements', 'bench_requirements')}
 extras['all'] = sorted({r for v in extras.values() for r in v})
 extras['dev'] = dev_reqs
+extras['bench'] = shlex.split(cfg.get('bench_requirements', ''))   # the peers `make bench` measures
 scripts = [s.strip() for s in cfg.get('console_scripts', '').split('\n') if s.strip()]
 
 setuptools.setup(

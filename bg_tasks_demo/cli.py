@@ -12,6 +12,7 @@ from .core import Tasks
 from .registry import load
 from .task import queue_name
 from .journal import SqliteJournal
+from .journal.location import for_process, is_postgres
 from .runners.wire import broker_queue, app_queues, redis_url
 from .runners.worker import RUNNER_KW, SCHEDS, run_worker, usage_error as _usage
 
@@ -26,9 +27,11 @@ def _load_app(app:str, path:str) -> Tasks:
     return obj
 
 # %% ../nbs/47_cli.ipynb #70b3930a
-def _journal_file(obj:Tasks, db:str, path:str) -> str:
-    "The file a worker opens: `db`, else the app's journal, a relative name being the app's (in `path`), not ours"
-    if db: return SqliteJournal.file_of(db)
+def _journal_file(obj:Tasks, db:str, path:str) -> str|None:
+    """The journal a worker opens: `db`, else the app's journal, a relative file name being the app's (in `path`), not
+    ours; `None` for the app's own PostgreSQL journal (its URL, schema and pool as the app's `Tasks` made it)"""
+    if db: return for_process(db)
+    if is_postgres(obj.path): return None
     if obj._journal is not None and not isinstance(obj._journal, SqliteJournal):
         _usage(f"the app's journal is a {type(obj._journal).__name__}: --engine sqlite runs SQLite journals; "
                "pass --db FILE")
@@ -85,8 +88,8 @@ def run_celery(obj:Tasks, app:str, path:str, broker_url:str=None, threads:int=No
 def _checked(engine, processes, threads, nice, broker_url, runner_kw, queues, sched='idle') -> tuple:
     "The flags that need no app, checked: the runner settings and the queue list, or a usage error"
     if sched not in SCHEDS: _usage(f'--sched must be idle or normal, got {sched!r}')
-    if engine not in (None, 'sqlite', 'dramatiq', 'celery'):
-        _usage(f'--engine must be sqlite, dramatiq or celery, got {engine!r}')
+    if engine not in (None, 'journal', 'sqlite', 'dramatiq', 'celery'):
+        _usage(f'--engine must be journal (or sqlite, its old name), dramatiq or celery, got {engine!r}')
     if processes < 1 or (threads is not None and threads < 1): _usage('--processes and --threads must be at least 1')
     if not 0 <= nice <= 19: _usage(f'--nice must be between 0 and 19, got {nice}')
     if broker_url is not None:
@@ -104,10 +107,11 @@ def _checked(engine, processes, threads, nice, broker_url, runner_kw, queues, sc
 # %% ../nbs/47_cli.ipynb #56a092b4
 @command
 def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
-              # `sqlite` (the journal's file), `dramatiq` or `celery`; default: what the app's `Tasks` says
+              # `journal` (straight from the app's journal, SQLite or PostgreSQL; `sqlite` is its old name), `dramatiq`
+              # or `celery`; default: what the app's `Tasks` says
               engine:str=None,
               path:str='.', # directory to import the app from
-              db:str=None, # sqlite: the journal's file (default: the one the app's `Tasks` names, relative to --path)
+              db:str=None, # journal: its SQLite file or PostgreSQL URL (default: the app's `Tasks`' journal; a file relative to --path)
               concurrency:int=None, # sqlite: tasks in flight at most (default 1000)
               threads:int=None, # threads for sync tasks (sqlite: default 8; dramatiq: per process, default 8)
               grace:float=None, # sqlite: seconds running tasks get to finish on SIGTERM (default 10)
@@ -123,7 +127,7 @@ def bg_worker(app:str=None, # import path of your `Tasks` object: `module:attr`
               processes:int=1, # dramatiq: worker processes
               heartbeat_ms:int=30_000, # dramatiq: a worker silent this long is dead and its tasks go to others
               maintenance:int=1_000_000): # dramatiq: how many commands in a million look for dead workers
-    "Run an app's background tasks: from its SQLite journal, or from Dramatiq's or Celery's Redis queue"
+    "Run an app's background tasks: from its journal (SQLite or PostgreSQL), or from Dramatiq's or Celery's Redis queue"
     kw, qs = _checked(engine, processes, threads, nice, broker_url, runner_kw, queues, sched)
     obj = _load_app(app, path)
     engine = engine or (obj.runner_name if obj.runner_name in ('dramatiq',

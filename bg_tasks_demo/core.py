@@ -9,7 +9,8 @@ __all__ = ['ASYNC_WAIT', 'Tasks', 'on_shutdown_signal']
 import asyncio, functools, inspect, json, signal, sys, threading, time
 from pathlib import Path
 from fastcore.utils import patch
-from .journal import Journal, STATUSES, BaseJournal, sqlite_path
+from .journal import STATUSES, BaseJournal, redacted
+from .journal.location import location, open_journal
 from .execution import seconds
 from .journal.writer import GroupWriter
 from .schedule import Schedule
@@ -37,7 +38,7 @@ def _bad_args(f:TaskFn, args:list, e:Exception) -> Exception:
 # %% ../nbs/31c_core.ipynb #b07f5a22
 class Tasks:
     "Background tasks for a FastHTML app: a registry, a SQLite journal, and a runner"
-    def __init__(self, db='tasks.db', # the journal's SQLite file (it may be the app's own database), `:memory:` or `sqlite:///path`
+    def __init__(self, db='tasks.db', # the journal: a SQLite file (it may be the app's own database), `:memory:`, `sqlite:///path`, or `postgresql://…`
                  # `inline`, `worker`, `process`, `dramatiq`, `celery`, `immediate` (tests), `module:Class` or a class
                  runner='inline',
                  retries:int=3, # default retries per task after the first attempt
@@ -46,7 +47,7 @@ class Tasks:
                  import_path:str=None, # where workers import this object from (`myapp:tasks`); found if not given
                  # finished tasks older than this many seconds are pruned in the background (`None`: kept)
                  retention:float=7*86400,
-                 journal=None, # any `BaseJournal` to use instead of a `SqliteJournal` on `db`
+                 journal=None, # any `BaseJournal` to use instead of the one `db` names (`PostgresJournal(url, schema=, pool_size=)`)
                  max_args:int=64*1024, # a task's arguments, as JSON, may be this long at most (`None`: no cap)
                  # seconds an `enqueue` waits at most for the journal's write lock (at most 0.25 on an event loop)
                  enqueue_wait:float=2.0,
@@ -58,7 +59,7 @@ class Tasks:
         if retention is not None: seconds(retention, 'retention', finite=False, extra=', or None to keep every task')
         name = runner if isinstance(runner, str) else f'{runner.__module__}:{runner.__qualname__}'
         # a journal URL it does not know, or a path that cannot be a SQLite file: refused now, naming it (`25_journal_sqlite`)
-        self.path = str(getattr(journal, 'path', None) or db) if journal is not None else sqlite_path(db)
+        self.path = str(getattr(journal, 'path', None) or db) if journal is not None else location(db)
         self.runner_name, self.retries, self._import_path, self.runner_kw = name, retries, import_path, runner_kw
         self.retention, self.schedules = retention, {}   # `@tasks.periodic` fills `schedules` (`11_controls`)
         self.max_args, self.enqueue_wait = max_args, enqueue_wait
@@ -69,10 +70,10 @@ class Tasks:
         self._apps, self._restore = 0, None   # apps whose lifespan is running; how to undo the shutdown-signal chain
         self._writer = None   # writes `aenqueue`'s tasks together, on a thread (made on first use)
 
-    def __repr__(self): return f'Tasks({self.path!r}, runner={self.runner_name!r})'
+    def __repr__(self): return f'Tasks({redacted(self.path)!r}, runner={self.runner_name!r})'
     @property
     def journal(self) -> BaseJournal:
-        if self._journal is None: self._journal = Journal(self.path)
+        if self._journal is None: self._journal = open_journal(self.path)
         return self._journal
     def list(self, owner:str=None, # only the tasks of this owner (`None`: everyone's)
              status:str=None, name:str=None, limit:int=20, before:int=None) -> list:

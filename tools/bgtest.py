@@ -1,7 +1,7 @@
 """Test and benchmark plumbing for this repository's notebooks: real processes started by PID on free
 loopback ports, and stopped. Not part of the package (users' own tests get `bg_tasks_demo.testing`).
 Notebooks import it with `sys.path.insert(0, '../tools')`."""
-import atexit, os, signal, subprocess, sys, tempfile, threading, time
+import atexit, glob, os, shutil, signal, subprocess, sys, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import httpx
@@ -20,12 +20,14 @@ _LIVE, _LIVE_LOCK = {}, threading.Lock()   # every Proc not yet stopped, by PID:
 
 class Proc:
     "A child process started from `cmd` in its own process group, logged to a file, stopped by its PID (at the latest when this process exits)"
-    def __init__(self, cmd:list, port:int=None, cwd=None, env=None, timeout:float=30, log=None):
+    def __init__(self, cmd:list, port:int=None, cwd=None, env=None, timeout:float=30, log=None,
+                 user:str=None): # run as this user (PostgreSQL refuses to run as root)
         self.cmd, self.port = [str(o) for o in cmd], port
         self.log = Path(log or tempfile.mkstemp(prefix='bgproc-', suffix='.log')[1])
+        if user: shutil.chown(self.log, user)
         self._f = open(self.log, 'ab')
         self.p = subprocess.Popen(self.cmd, cwd=cwd, env={**os.environ, **(env or {})}, stdout=self._f,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, user=user)
         self.pid = self.p.pid
         with _LIVE_LOCK: _LIVE[self.pid] = self
         if port:
@@ -93,6 +95,43 @@ def redis_proc(port:int=None, dir=None, persist:bool=False) -> Proc:
     dir = dir or tempfile.mkdtemp()
     keep = ['--appendonly', 'yes', '--appendfsync', 'always'] if persist else ['--appendonly', 'no']
     return Proc(['redis-server', '--port', port, '--bind', '127.0.0.1', '--save', '', *keep, '--dir', dir], port=port)
+
+def pg_bin(name:str) -> str:
+    "Debian's PostgreSQL program `name` (`initdb`, `postgres`): they live outside the PATH, under a version's folder"
+    found = sorted(glob.glob(f'/usr/lib/postgresql/*/bin/{name}'), key=lambda p: int(p.split('/')[4]))
+    if found: return found[-1]
+    if (w := shutil.which(name)): return w
+    raise FileNotFoundError(f'PostgreSQL\'s {name} is not installed: make setup installs Debian\'s postgresql')
+
+class PgProc(Proc):
+    "A throwaway PostgreSQL server: a new cluster in temp dir `dir` (`initdb`, trust auth on loopback only), on 127.0.0.1 and a free port, as the `postgres` user when run as root; `url` is its `postgres` database"
+    def __init__(self, port:int=None, dir=None, settings:dict=None):
+        self.user = 'postgres' if os.geteuid() == 0 else None
+        fresh = dir is None
+        self.dir = Path(dir or tempfile.mkdtemp(prefix='bgpg-'))
+        if self.user: shutil.chown(self.dir, self.user)
+        if fresh or not (self.dir/'PG_VERSION').exists():
+            subprocess.run([pg_bin('initdb'), '-D', self.dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync'],
+                           check=True, capture_output=True, user=self.user)
+        port = port or free_port()
+        opts = {'listen_addresses': '127.0.0.1', 'unix_socket_directories': self.dir, 'max_connections': 200,
+                **(settings or {})}
+        super().__init__([pg_bin('postgres'), '-D', self.dir, '-p', port, *[o for k, v in opts.items() for o in ('-c', f'{k}={v}')]],
+                         port=port, user=self.user, timeout=60)
+        wait_until(lambda: self._ready(), timeout=30)
+    def _ready(self) -> bool:
+        return subprocess.run([pg_bin('pg_isready'), '-h', '127.0.0.1', '-p', str(self.port)], capture_output=True).returncode == 0
+    @property
+    def url(self): return f'postgresql://postgres@127.0.0.1:{self.port}/postgres'
+    def createdb(self, name:str) -> str:
+        "A new database `name` on this server; its URL"
+        import psycopg
+        with psycopg.connect(self.url, autocommit=True) as c: c.execute(f'create database "{name}"')
+        return self.url.rpartition('/')[0] + '/' + name
+    def stop(self, timeout:float=15) -> int:
+        "Fast shutdown (SIGINT: PostgreSQL's own for 'end the sessions, then stop'), then SIGKILL after `timeout`"
+        self.signal(signal.SIGINT)
+        return super().stop(timeout)
 
 def worker_proc(app:str, broker_url:str, cwd=None, env=None, **kw) -> Proc:
     "`bg_worker --app app` in its own process group, from directory `cwd`"

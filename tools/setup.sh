@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the demo, its tests and its build need, once:
-# - Debian's redis-server, chromium and apache2-utils when missing;
+# - Debian's redis-server, chromium, apache2-utils and postgresql when missing (the tests start throwaway servers);
 # - .venv: the runtime on the newest FastHTML stack. python-fasthtml and fastcore are installed first, as an app
 #   would have them, then this package (no extras): the install must change neither (checked, and recorded in
 #   .venv/install-check.txt for the test run), and must bring no engine (tools/check_install.py, recorded in
@@ -17,6 +17,7 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ab >/dev/null 2>&1 || need+=(apache2-utils)   # the benchmarks' load generator
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # throwaway servers for the PostgreSQL journal's tests
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "setup: installing ${need[*]} from Debian"
@@ -49,11 +50,11 @@ newest() {
   printf 'app stack before: %s\nafter pip install -e .: %s\n' "$before" "$after" > .venv/install-check.txt
   [ "$before" = "$after" ] || { cat .venv/install-check.txt; echo "setup: installing bg_tasks_demo changed the app's FastHTML stack"; return 1; }
   .venv/bin/python tools/check_install.py > .venv/extras-check.txt 2>&1   # what the package brings without extras (read by the tests)
-  $pip install -e '.[dev,all]'   # the newest stack has every engine
+  $pip install -e '.[dev,all,bench]'   # the newest stack has every engine, and the peers the benchmarks measure
 }
-oldest() { .venv-oldest/bin/python -m pip install -c tools/oldest.txt -e '.[dev,dramatiq,process,fast,cron]'; }   # no celery: see below
+oldest() { .venv-oldest/bin/python -m pip install -c tools/oldest.txt -e '.[dev,dramatiq,process,fast,cron,postgres]'; }   # no celery: see below
 nbdev_env() {  # the docs run the notebooks' exported cells, so the package is installed too, on fastcore 1
-  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e '.[dramatiq,process,fast,cron]' celery
+  .venv-nbdev/bin/python -m pip install $(cfg build_requirements) && .venv-nbdev/bin/python -m pip install -c tools/oldest.txt -e '.[dramatiq,process,fast,cron,postgres]' celery
 }   # celery without its redis extra: the docs only import it (kombu[redis] wants a newer redis than the oldest pins)
 
 # the three at once: each waits mostly on the registry, and each logs to its own file

@@ -295,6 +295,6 @@ def changes(self:BaseJournal, after:int, limit:int=500) -> list:
     raise NotImplementedError
 @patch
 def watch(self:BaseJournal) -> object:
-    """A watcher whose `changed()` says whether anything was committed since its last call, by any process
-    that `shared` admits; `close()` when done"""
+    """A watcher whose `changed()` says, at once and without blocking, whether a commit by any process that `shared`
+    admits was heard since its last call (a commit is heard within 100 ms of its end); `close()` when done"""
     raise NotImplementedError

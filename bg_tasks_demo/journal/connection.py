@@ -52,8 +52,8 @@ def sqlite_path(db) -> str:
     if m := _SCHEME.match(s):
         scheme = m[1].lower()
         if scheme in ('postgresql', 'postgres'):
-            raise ValueError(f'{redacted(s)} needs the PostgreSQL journal, which is not built yet (it comes in a later '
-                             "release): use a SQLite file's path for now")
+            raise ValueError(f'{redacted(s)} is a PostgreSQL database, not a SQLite file: open it with '
+                             '`journal.location.open_journal` (as `Tasks` does)')
         if scheme != 'sqlite':
             raise ValueError(f"unsupported journal URL {redacted(s)} (scheme {scheme!r}): Tasks() takes a SQLite file's "
                              "path, ':memory:' or sqlite:///path")

@@ -12,21 +12,22 @@ import pebble
 from ..execution import TaskContext, RemoteTaskError, Requeue, outcome, log
 from pkgutil import resolve_name as load   # `module:attr`, the stdlib's: the registry names this module
 from .inline import InlineRunner
-from ..journal import Journal
+from ..journal.location import open_journal, is_postgres
 from pathlib import Path
 from fastcore.utils import patch
 
 # %% ../../nbs/36_runners_process.ipynb #09be1bcf
 _loaded, _journals = {}, {}
 
-def run_in_child(import_path:str, db:str, t:dict) -> dict:
+def run_in_child(import_path:str, db, t:dict) -> dict: # `db`: the journal's file, or a PostgreSQL journal (pickled: its URL and schema)
     "In a pool process: import the app's `Tasks` for its registry, run task row `t` once; its outcome as JSON"
     tasks = _loaded.get(import_path) or _loaded.setdefault(import_path, load(import_path))
     f = tasks.registry.get(t['name'])
     if f is None: return dict(ok=False, error=f'no task named {t["name"]!r} in {import_path}', transient=False)
     # the app's journal (its file, not whatever the imported module was configured with), opened on first use
     def progress(done, total=1):
-        j = _journals.get(db) or _journals.setdefault(db, Journal(db))
+        key = db if isinstance(db, str) else repr(db)
+        j = _journals.get(key) or _journals.setdefault(key, open_journal(db) if isinstance(db, str) else db)
         j.set_progress(t['id'], done, total)
     return outcome(f, t['args'], TaskContext.of(t, progress))
 
@@ -43,7 +44,8 @@ class ProcessRunner(InlineRunner):
         self.max_lost, self.lost, self.busy = max_lost, {}, 0
     async def start(self):
         self.path = self.tasks.import_path   # fails here, with a message, if workers could not import it
-        self.db = str(Path(self.journal.path).resolve())
+        # the journal the children report progress to: the app's file, or its PostgreSQL journal (URL, schema) itself
+        self.db = self.journal if is_postgres(self.journal.path) else str(Path(self.journal.path).resolve())
         self.ppool = self._pool()
         await super().start()
     def _pool(self): return pebble.ProcessPool(self.processes, context=mp.get_context('spawn'))

@@ -7,13 +7,14 @@ __all__ = ['RUNNER_KW', 'SCHEDS', 'health_file', 'tell', 'work', 'yield_cpu', 'r
            'WorkerRunner']
 
 # %% ../../nbs/35_runners_worker.ipynb #a2200004
-import asyncio, json, logging, os, signal, socket, sys, time
+import asyncio, json, logging, os, signal, socket, sys, tempfile, time
 from pathlib import Path
 from fastcore.utils import patch
 from ..script import command
 from ..execution import log, backoff
 from pkgutil import resolve_name as load   # `module:attr`, the stdlib's: the registry names this module
-from ..journal import SqliteJournal
+from ..journal import redacted
+from ..journal.location import for_process, is_postgres
 from ..journal.connection import Patience
 from .base import Runner
 from .inline import InlineRunner
@@ -23,7 +24,9 @@ RUNNER_KW = ('concurrency', 'threads', 'retry_base', 'retry_cap', 'http_timeout'
              'batch_wait', 'queues')
 
 def health_file(db, pid:int) -> Path:
-    "Where the worker process `pid` on journal file `db` tells the app that started it what is wrong with it"
+    """Where the worker process `pid` on journal `db` tells the app that started it what is wrong with it: beside the
+    SQLite file, or in the temp folder for a PostgreSQL journal (the app and the worker it starts share a machine)"""
+    if is_postgres(db): return Path(tempfile.gettempdir())/f'bg_tasks_demo.worker-{pid}.health'
     return Path(f'{Path(db).resolve()}.worker-{pid}.health')
 
 def tell(f:Path, problem:str=None):
@@ -73,18 +76,18 @@ def yield_cpu(sched:str='idle') -> str:
 
 # %% ../../nbs/35_runners_worker.ipynb #45f16eec
 def run_worker(tasks, # the app's `Tasks`
-               db:str, # its journal's file
+               db:str, # its journal (a SQLite file, a PostgreSQL URL); `None`: the one the app's `Tasks` opens
                nice:int=10, # how much lower this process's CPU priority is (0-19)
                parent:int=None, # stop when this process (the app that started us) is gone
                kw:dict=None, # the inline runner's settings (`RUNNER_KW`)
                sched:str='idle'): # `idle` (SCHED_IDLE where Linux has it) or `normal`
-    "The SQLite worker's program: run `tasks`' tasks from journal file `db` in this process, `nice` lower, until SIGTERM"
-    tasks.path, tasks._journal = db, None
+    "The journal worker's program: run `tasks`' tasks from journal `db` in this process, `nice` lower, until SIGTERM"
+    if db is not None: tasks.path, tasks._journal = db, None
     if nice: os.nice(nice)
     sched = yield_cpu(sched)
     logging.basicConfig(level=logging.WARNING, format=f'bg_worker[{os.getpid()}] %(levelname)s %(message)s')
     log.setLevel(logging.INFO)   # our own news; not every HTTP request the tasks make
-    log.info('running %s from %s (nice %d, %s)', tasks.import_path, tasks.path, os.nice(0), sched)
+    log.info('running %s from %s (nice %d, %s)', tasks.import_path, redacted(tasks.path), os.nice(0), sched)
     try:
         import uvloop
         factory = uvloop.new_event_loop
@@ -94,7 +97,7 @@ def run_worker(tasks, # the app's `Tasks`
 # %% ../../nbs/35_runners_worker.ipynb #fc83d6de
 @command
 def sqlite_worker(app:str, # import path of the app's `Tasks` object: `module:attr`
-                  db:str, # the journal's file
+                  db:str=None, # the journal's SQLite file (`None`: the app's own journal, a PostgreSQL one)
                   nice:int=10, # how much lower this worker's CPU priority is (0-19)
                   sched:str='idle', # `idle` (Linux SCHED_IDLE) or `normal`
                   parent:int=None, # stop when this process (the app that started us) is gone
@@ -103,7 +106,7 @@ def sqlite_worker(app:str, # import path of the app's `Tasks` object: `module:at
     try: obj = load(app)
     except Exception as e: usage_error(f'cannot import {app!r}: {type(e).__name__}: {e}')
     if not (hasattr(obj, 'registry') and hasattr(obj, 'runner_kw')): usage_error(f'{app!r} is a {type(obj).__name__}, not a Tasks object')
-    run_worker(obj, SqliteJournal.file_of(db), nice, parent, json.loads(runner_kw) if runner_kw else {}, sched)
+    run_worker(obj, db and for_process(db), nice, parent, json.loads(runner_kw) if runner_kw else {}, sched)
 
 def usage_error(msg):
     "End this process as `bg_worker` ends on a usage error (it uses this too): the message on stderr, exit status 2"
@@ -128,9 +131,12 @@ class WorkerRunner(Runner):
     def command(self) -> list:
         "How the worker is started: `sqlite_worker` (below; `bg_worker --engine sqlite` by hand) for this app's `Tasks`, on this journal"
         return [sys.executable, '-c', 'from bg_tasks_demo.runners.worker import sqlite_worker; sqlite_worker()',
-                '--app', self.tasks.import_path, '--db', str(Path(self.journal.path).resolve()),
+                '--app', self.tasks.import_path, *self._db_flag(),
                 '--nice', str(self.nice), '--sched', self.sched, '--parent', str(os.getpid()),
                 '--runner_kw', json.dumps(self.kw)]
+    def _db_flag(self) -> list:
+        "`--db` and the journal's absolute file; none for a PostgreSQL journal: the worker opens the app's own, and its URL (a password, maybe) stays off the command line"
+        return [] if is_postgres(self.journal.path) else ['--db', str(Path(self.journal.path).resolve())]
 
     async def start(self):
         if not self.journal.shared:
