@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from fastcore.utils import patch
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #347f520b
@@ -93,6 +93,7 @@ class PgConnection:
         self.server = server_of(url)   # fails here, on a malformed URL, naming none of its secrets
         self.lock_key, self.channel = f'{schema}.bg_task', f'bg_task_{schema}'
         self._local, self._pool, self._open = threading.local(), None, threading.Lock()
+        self.down_since = None   # since when the server has not answered (`time.time()`), while it does not
     def __repr__(self): return f'{type(self).__name__}({redacted(self.path)!r}, schema={self.schema!r})'
     def __getstate__(self): return dict(path=self.path, schema=self.schema, pool_size=self.pool_size,   # a child
                                         connect_timeout=self.connect_timeout)   # process opens its own pool
@@ -114,8 +115,53 @@ def _errors(self:PgConnection, wait:float=None):
     except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled) as e:
         raise JournalBusy(f'the task journal could not be written within {wait or 0:g}s (another writer held it): '
                           'nothing was written, try again shortly') from None
-    except psycopg.OperationalError as e:   # refused, timed out, the server shut down or restarted, the pool empty
-        raise JournalUnavailable(f'the PostgreSQL journal at {self.server} cannot be reached: {_scrub(e, self.path)}') from None
+    except psycopg.OperationalError as e:   # refused, timed out, the server shut down or restarted
+        raise self._down(_scrub(e, self.path)) from None
+    self.down_since = None
+
+@patch
+def _down(self:PgConnection, why:str) -> JournalUnavailable:
+    "The server did not answer (`why`): note since when, and the error to raise"
+    self.down_since = self.down_since or time.time()
+    return JournalUnavailable(f'the PostgreSQL journal at {self.server} cannot be reached: {why}')
+
+@patch
+def _probe(self:PgConnection) -> str|None:
+    "Why a new connection cannot be made now (libpq's reason), or `None` if it can (the pool was only busy)"
+    try:
+        with self._connect(connect_timeout=2): return None
+    except psycopg.OperationalError as e: return _scrub(e, self.path)
+
+@patch
+def _wait_conn(self:PgConnection, wait:float=None) -> float:
+    "How long to wait for a connection from the pool: `wait`, else 2 s, or half a second while the server is known to be down"
+    if wait is not None: return max(wait, 0.05)
+    return 0.5 if self.down_since is not None else min(2, self.connect_timeout)
+
+@patch
+@contextmanager
+def _conn(self:PgConnection, wait:float=None):
+    """A connection of the pool, waiting at most `_wait_conn(wait)`. None free in time: `JournalUnavailable` with the
+    reason if the server does not answer, `JournalBusy` if every connection is in use; and if the server answers
+    again while the pool still waits out its reconnection backoff (seconds, after an outage), a new pool at once"""
+    pool = self.pool
+    try: c = pool.getconn(timeout=self._wait_conn(wait))
+    except PoolTimeout:
+        if (why := self._probe()) is not None: raise self._down(why) from None
+        if pool.get_stats().get('pool_size', 0) >= self.pool_size:
+            raise JournalBusy(f'all {self.pool_size} connections of this process to the journal were busy: nothing '
+                              'was written, try again shortly') from None
+        self._renew(pool)
+        pool = self.pool; c = pool.getconn(timeout=self._wait_conn(wait))
+    try: yield c
+    finally: pool.putconn(c)
+
+@patch
+def _renew(self:PgConnection, pool:ConnectionPool):
+    "Replace `pool` (whose connections were lost) by a new one: the next verb opens it"
+    with self._open:
+        if self._pool is pool: self._pool = None
+    pool.close(timeout=0)
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #1bbc260b
 @patch
@@ -125,8 +171,8 @@ def _configure(self:PgConnection, conn):
 
 @patch
 def _connect(self:PgConnection, **kw):
-    return psycopg.connect(self.path, autocommit=True, row_factory=dict_row, application_name='bg_tasks_demo',
-                           connect_timeout=max(2, round(self.connect_timeout)), **kw)
+    return psycopg.connect(self.path, **{**dict(autocommit=True, row_factory=dict_row, application_name='bg_tasks_demo',
+                                                connect_timeout=max(2, round(self.connect_timeout))), **kw})
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #4f7bb8b8
 @patch(as_prop=True)
@@ -184,7 +230,7 @@ def _tx(self:PgConnection, wait:float=None, write:bool=True):
             with c.transaction(): yield c
         return
     with self._errors(wait):
-        with self.pool.connection(timeout=self.connect_timeout if wait is None else max(wait, 0.05)) as c, c.transaction():
+        with self._conn(wait) as c, c.transaction():
             l.conn, l.locked = c, False
             try:
                 if write: self._lock(c, wait); l.locked = True
@@ -201,7 +247,7 @@ def _lock(self:PgConnection, c, wait:float=None):
 def _rows(self:PgConnection, q, params=()) -> list:
     "The rows of a read (in this thread's transaction if one is open)"
     if (c := getattr(self._local, 'conn', None)) is not None: return c.execute(q, params).fetchall()
-    with self._errors(), self.pool.connection(timeout=self.connect_timeout) as c: return c.execute(q, params).fetchall()
+    with self._errors(), self._conn() as c: return c.execute(q, params).fetchall()
 
 @patch
 def _write(self:PgConnection, q, params=()) -> int:
