@@ -14,7 +14,7 @@ from dramatiq.common import current_millis
 from redis.exceptions import NoScriptError
 from ..execution import log
 from .wire import TASK_QUEUE, RESULT_QUEUE, broker_queue, app_queues, RedisFlags, redis_url, ReportStream
-from .broker_worker import deliver, run_reported, WorkerBeat
+from .broker_worker import deliver, run_reported, WorkerBeat, worker_reports
 from .broker import BrokerRunner
 
 # %% ../../nbs/39_runners_dramatiq.ipynb #6ad10638
@@ -41,11 +41,12 @@ def keep_alive(broker, every:float=None) -> threading.Thread:
 # %% ../../nbs/39_runners_dramatiq.ipynb #49ea111f
 def declare(broker, tasks=None, # the app's `Tasks`, where tasks are run
             beat:WorkerBeat=None, # a worker's presence and start guard (`38b_runners_broker_worker`)
-            report=None): # where reports go (`send(task_id, rep)`): default, the broker's Redis stream `bg_reports`
+            # where reports go (`send(task_id, rep)`): default, a PostgreSQL journal straight, else the broker's Redis
+            report=None): # stream `bg_reports` (`worker_reports`)
     "Declare `run_task` on `broker`; `(run_task, report)`"
     redis_client = getattr(broker, 'client', None)   # the stub broker has none
     flags = RedisFlags(client=redis_client) if tasks is not None and redis_client is not None else None
-    if report is None and redis_client is not None: report = ReportStream(client=redis_client)
+    if report is None and redis_client is not None: report = worker_reports(tasks, client=redis_client)
     def run_task(task_id:int, name:str, args:dict, attempt:int=1, max_attempts:int=1):
         if tasks is None: raise RuntimeError('tasks are run by bg_worker, not by the app')
         run_reported(tasks, report, task_id, name, args, attempt, max_attempts, flags, beat)
