@@ -6,7 +6,7 @@
 __all__ = ['SCHEMA_VERSION', 'PG_SCHEMA', 'server_of', 'PgConnection', 'PgWatch']
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #3dd7d945
-import threading, time
+import select, threading, time
 from contextlib import contextmanager
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #02622d7f
@@ -94,6 +94,7 @@ class PgConnection:
         self.lock_key, self.channel = f'{schema}.bg_task', f'bg_task_{schema}'
         self._local, self._pool, self._open = threading.local(), None, threading.Lock()
         self.down_since = None   # since when the server has not answered (`time.time()`), while it does not
+        self._used, self._bounds = {}, {}   # per connection (by id): when it was last lent; its session `lock_timeout` (ms)
     def __repr__(self): return f'{type(self).__name__}({redacted(self.path)!r}, schema={self.schema!r})'
     def __getstate__(self): return dict(path=self.path, schema=self.schema, pool_size=self.pool_size,   # a child
                                         connect_timeout=self.connect_timeout)   # process opens its own pool
@@ -154,14 +155,27 @@ def _conn(self:PgConnection, wait:float=None):
         self._renew(pool)
         pool = self.pool; c = pool.getconn(timeout=self._wait_conn(wait))
     try: yield c
-    finally: pool.putconn(c)
+    finally: self._used[id(c)] = time.monotonic(); pool.putconn(c)
+
+@patch
+def _check(self:PgConnection, c):
+    """The pool's test of a connection before lending it: one round trip (`check_connection`) if it was idle over a
+    second or the server sent it something (an idle connection hears nothing, but its server's goodbye when it shuts
+    down); a connection in steady use and silent is lent as it is"""
+    if time.monotonic() - self._used.get(id(c), 0) > 1 or _readable(c): ConnectionPool.check_connection(c)
+
+def _readable(c) -> bool:
+    "Has the server sent an idle connection something (its goodbye at a shutdown, or the end of the socket)? No round trip"
+    try: return bool(select.select([c.fileno()], [], [], 0)[0])
+    except (OSError, ValueError): return True
 
 @patch
 def _renew(self:PgConnection, pool:ConnectionPool):
     "Replace `pool` (whose connections were lost) by a new one: the next verb opens it"
     with self._open:
         if self._pool is pool: self._pool = None
-    pool.close(timeout=0)
+    # closed aside: its workers may be sleeping out a reconnection backoff, which nobody should wait for
+    threading.Thread(target=pool.close, kwargs=dict(timeout=30), name='bg-pool-close', daemon=True).start()
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #1bbc260b
 @patch
@@ -185,7 +199,7 @@ def pool(self:PgConnection) -> ConnectionPool:
             p = ConnectionPool(self.path, min_size=1, max_size=self.pool_size, open=False, configure=self._configure,
                                kwargs=dict(autocommit=True, row_factory=dict_row, application_name='bg_tasks_demo',
                                            connect_timeout=max(2, round(self.connect_timeout))),
-                               check=ConnectionPool.check_connection, name=f'bg_tasks_demo {self.schema}')
+                               check=self._check, name=f'bg_tasks_demo {self.schema}')
             p.open(wait=False)
             self._pool = p
     return self._pool
@@ -239,8 +253,19 @@ def _tx(self:PgConnection, wait:float=None, write:bool=True):
 
 @patch
 def _lock(self:PgConnection, c, wait:float=None):
-    if wait is not None: c.execute("select set_config('lock_timeout', %s, true)", [f'{max(1, int(wait * 1000))}ms'])
+    "Take the journal's lock in `c`'s transaction, waiting at most `wait` seconds (`None`: as long as it takes)"
+    if (ms := _ms(wait)) != self._bounds.get(id(c), 0):   # this transaction's bound, where the session's differs
+        c.execute("select set_config('lock_timeout', %s, true)", [f'{ms}ms'])
     c.execute('select pg_advisory_xact_lock(hashtext(%s))', [self.lock_key])
+
+def _ms(wait:float|None) -> int: return 0 if wait is None else max(1, int(wait * 1000))   # 0: no bound
+
+@patch
+def _bound(self:PgConnection, c, wait:float=None):
+    """Bound the waits for locks of `c`'s statements outside a transaction by `wait` seconds (a session setting, sent
+    only when it changes): an enqueue's single `INSERT` takes the journal's lock in its trigger"""
+    if (ms := _ms(wait)) != self._bounds.get(id(c), 0):
+        c.execute(f'set lock_timeout = {ms}'); self._bounds[id(c)] = ms
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #1cf69ee0
 @patch
