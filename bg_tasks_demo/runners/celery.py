@@ -12,7 +12,7 @@ from celery import Celery
 import redis
 from ..execution import log
 from .wire import TASK_QUEUE, RESULT_QUEUE, RedisFlags, broker_queue, ReportStream
-from .broker_worker import run_reported, WorkerBeat
+from .broker_worker import run_reported, WorkerBeat, worker_reports
 from .broker import BrokerRunner
 
 # %% ../../nbs/41_runners_celery.ipynb #c5a10007
@@ -43,7 +43,7 @@ def declare(app:Celery, tasks, url:str, beat:WorkerBeat=None): # a worker's pres
     "Register `run_task` on `app`: run a task of `tasks` named in a message, report to the app"
     # each round trip its own (`pipelined=False`): with one message per thread, shared ones slowed 20,000 no-ops
     # from 23.0-24.1 s to 23.6-25.7 s (3 pairs, issue 22); Dramatiq's workers share theirs
-    reporter, flags = Reporter(url, pipelined=False), RedisFlags(url)
+    reporter, flags = worker_reports(tasks, url, pipelined=False), RedisFlags(url)
     @app.task(name='bg_tasks_demo.run_task', bind=True)
     def run_task(self, task_id:int, name:str, args:dict, attempt:int=1, max_attempts:int=1):
         # kombu's virtual transports put it there
