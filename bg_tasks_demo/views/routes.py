@@ -11,7 +11,7 @@ from types import MethodType
 from fastcore.utils import patch
 from fasthtml.common import *
 from starlette.responses import JSONResponse
-from ..journal import STATUSES, JournalUnavailable, JournalFull
+from ..journal import STATUSES, JournalUnavailable, JournalFull, JournalBusy
 from .access import Access, TokenAdmin, ViewHeaders
 from .parts import parse_int, bad_request, cross_site_refusal, stats_line, task_row, task_table
 from .badge import handle_badge
@@ -186,8 +186,9 @@ ADMIN_ONLY = tuple(fn.__name__ for _, _, fn, admins in ROUTES if admins)
 
 # %% ../../nbs/46_views_routes.ipynb #ab5349b3
 def journal_full(req, exc):
-    "A full or locked journal, anywhere in the app (a handler's `enqueue`): 503, nothing was accepted, try later"
-    why = 'is full' if isinstance(exc, JournalFull) else 'is locked by another process'
+    "A journal that cannot take a task now (full, locked, its server out of reach), anywhere in the app (a handler's `enqueue`): 503, nothing was accepted, try later"
+    why = ('is full' if isinstance(exc, JournalFull) else 'is locked by another process' if isinstance(exc, JournalBusy)
+           else 'cannot be reached')   # a PostgreSQL server stopped or out of reach: not "locked"
     return JSONResponse({'error': f'cannot take new tasks now: the task journal {why}'}, status_code=503,
                         headers={'Retry-After': str(exc.retry_after)})
 
