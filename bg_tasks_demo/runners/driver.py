@@ -119,17 +119,31 @@ async def _loop(self:Driver):
 # %% ../../nbs/33_runners_driver.ipynb #086df82a
 @patch
 async def _watch(self:Driver):
-    "Wake the loop on any commit to the journal by any process (another web process's enqueue or cancel)"
+    """Wake the loop on any commit to the journal by any process (another web process's enqueue or cancel). A watcher
+    that fails (a PostgreSQL listener whose server restarted) is closed and another opened after a backoff, the failure
+    logged once and its end once; meanwhile the loop's `poll` finds the work. Opening one (a connection) is done on a
+    thread, never on the loop"""
     if not self.journal.shared: return   # nobody else can write to it: nothing to hear
-    every = self.watch_every
-    w = self.journal.watch()
+    loop, w, failures = asyncio.get_running_loop(), None, 0
     try:
         while not self.stopping:
             try:
-                if w.changed(): self.wake.set()
-            except Exception as e: log.warning('cannot watch the journal for changes: %s', describe(e))
-            await asyncio.sleep(every)
-    finally: w.close()
+                if w is None: w = await loop.run_in_executor(None, self.journal.watch)
+                if w.changed(): self.wake.set()   # a new watcher's first look says so: what it missed is claimed
+                if failures: log.warning('watching the journal for changes again'); failures = 0
+            except Exception as e:
+                failures += 1
+                w = _shut(w)
+                if failures == 1: log.warning('cannot watch the journal for changes (%s): listening again shortly; '
+                                              'looking for work every %gs meanwhile', describe(e), self.poll)
+                await asyncio.sleep(backoff(failures, 0.1, 5)); continue
+            await asyncio.sleep(self.watch_every)
+    finally: _shut(w)
+
+def _shut(w):
+    "Close watcher `w` if there is one (its connection may be dead already); `None`"
+    try: w is not None and w.close()
+    except Exception: pass
 
 @patch
 def _beat(self:Driver):
