@@ -8,7 +8,7 @@ __all__ = ['RUNNING', 'FINISHED', 'BEAT_EVERY', 'deliver', 'WorkerBeat', 'run_re
 # %% ../../nbs/38b_runners_broker_worker.ipynb #d829d6dd
 import json, os, socket, threading, time, uuid
 from collections import OrderedDict
-from ..execution import TaskContext, outcome, log, backoff
+from ..execution import TaskContext, outcome, log, backoff, describe
 from .wire import RedisFlags, ReportStream, AutoPipeline, WORKER_TTL, straight, record_all
 from .driver import settle_outcome, RETRY_BASE, RETRY_CAP
 
@@ -142,13 +142,39 @@ def _run_reported(tasks, report, task_id, name, args, attempt, max_attempts, fla
 # %% ../../nbs/38b_runners_broker_worker.ipynb #6595812a
 class JournalReports(AutoPipeline):
     """A worker's reports written straight into the app's journal: `send(task_id, rep)`, from any thread, records it
-    and returns once it is committed; the reports sent meanwhile by other threads go in the same transaction"""
-    def __init__(self, tasks): # the app's `Tasks`: its journal, its tasks' hooks, its backoff (`retry_base`, `retry_cap`)
+    and returns once it is committed; the reports sent meanwhile by other threads go in the same transaction. A start
+    is written once its task has run `start_after` seconds: a task that ends sooner has its outcome written alone"""
+    def __init__(self, tasks, # the app's `Tasks`: its journal, its tasks' hooks, its backoff (`retry_base`, `retry_cap`)
+                 start_after:float=0.1): # seconds a task runs before its start is written (0: at once)
         super().__init__(None)
         kw = tasks.runner_kw
         self.tasks, self.backoff = tasks, dict(retry_base=kw.get('retry_base', RETRY_BASE),
                                                retry_cap=kw.get('retry_cap', RETRY_CAP))
-    def send(self, task_id:int, rep:dict): self.call(task_id, rep)
+        self.start_after, self.starts, self.slock, self.writer = start_after, {}, threading.Lock(), None
+    def send(self, task_id:int, rep:dict):
+        if self.start_after and 'started' in rep and not rep.get('rerun'):   # a rerun's start says a run was lost: now
+            with self.slock:
+                self.starts[task_id] = (rep, time.monotonic())
+                if self.writer is None:
+                    self.writer = threading.Thread(target=self._write_starts, name='bg-starts', daemon=True)
+                    self.writer.start()
+            return
+        with self.slock: start = self.starts.pop(task_id, None)
+        if 'progress' not in rep: return self.call(task_id, rep)   # an outcome says it all: its start is not written
+        try:   # progress: its start first (it runs on); neither stops the task should the journal refuse them now
+            if start is not None: self.call(task_id, start[0])
+            self.call(task_id, rep)
+        except Exception as e: log.warning('task %s: its progress was not written: %s', task_id, describe(e))
+    def _write_starts(self):
+        "A thread: every `start_after / 2` seconds, the starts of the tasks that have run `start_after` seconds, together"
+        while True:
+            time.sleep(self.start_after / 2)
+            now = time.monotonic()
+            with self.slock:
+                due = [(i, rep) for i, (rep, at) in self.starts.items() if now - at >= self.start_after]
+                for i, _ in due: del self.starts[i]
+            if due and (errs := [e for e in self._run(due) if e is not None]):   # a start only renews a lease: logged
+                log.warning('%d task start(s) not written: %s', len(errs), describe(errs[0]))
     def _settle(self, t:dict, **out): settle_outcome(self.tasks.journal, self.tasks.registry, t, **out, **self.backoff)
     def _run(self, calls:list) -> list:   # one transaction; a journal that cannot be written now fails them all
         return record_all(self.tasks.journal, self._settle, [(None, i, rep) for i, rep in calls], keeps=False)

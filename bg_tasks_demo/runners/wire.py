@@ -9,6 +9,7 @@ __all__ = ['TASK_QUEUE', 'RESULT_QUEUE', 'REPORTS', 'GROUP', 'WORKER_TTL', 'brok
 
 # %% ../../nbs/38_runners_wire.ipynb #c3b83ba7
 import json, threading, time
+from contextlib import nullcontext
 from urllib.parse import urlsplit
 from ..execution import log, describe, unwritable
 from ..journal.location import is_postgres
@@ -192,8 +193,10 @@ def _ends(rep:dict) -> bool: return 'started' not in rep and 'progress' not in r
 def record_all(journal, settle, batch:list, # (key, task id, report) each
                keeps:bool=True) -> list: # does `settle` keep an outcome the journal refuses now (a runner's)?
     "Record reports `batch` in one transaction (one by one should it fail); the error of each report, `None` if recorded"
+    # one report (not a rerun's start: two writes) is one write, its own transaction: no savepoint around it
+    one = len(batch) == 1 and not batch[0][2].get('rerun')
     try:
-        with journal.batch():
+        with nullcontext() if one else journal.batch():
             # each task's row, read once for all its reports in the batch (its start and its outcome, say), in one read
             rows = journal.get_many(list({task_id for _, task_id, _ in batch}))
             ended = {(task_id, rep.get('attempt')) for _, task_id, rep in batch if _ends(rep)}
