@@ -54,15 +54,17 @@ def _put(self:Events, ev):
 # %% ../../nbs/27_journal_feed.ipynb #bc32c5bc
 @patch
 async def _follow(self:Events):
-    "While anyone listens: look, read what changed, hand it out; a failure (a locked file) is retried, nothing skipped"
+    """While anyone listens: look, read what changed, hand it out; a failure (a locked file, a server gone) is retried,
+    nothing skipped. Opening the watcher and reading the rows are done on a thread: a journal across a network
+    (PostgreSQL), or one that does not answer, never holds up the loop and the requests it serves"""
     w, failures = None, 0
     try:
         while self.subs and not self.closed:
             try:
                 j = self.journal()
-                w = w or j.watch()
+                w = w or await asyncio.to_thread(j.watch)
                 if w.changed():
-                    while (rows := j.changes(self.seen)):
+                    while (rows := await asyncio.to_thread(j.changes, self.seen)):
                         for t in rows: self._put(task_event(t))
                         self.seen = rows[-1]['seq']
                         await asyncio.sleep(0)   # a big burst: let the streams take their share between pages
