@@ -10,7 +10,7 @@ import asyncio, json, time
 import anyio
 from fasthtml.common import *
 from starlette.responses import JSONResponse, StreamingResponse
-from ..journal import FINAL
+from ..journal import FINAL, JournalUnavailable
 from .parts import stats_line
 from .badge import badge_body
 
@@ -19,12 +19,15 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
                  keepalive:float=15, task_every:float=0.3,
                  admin:bool=True): # `False`: only the counts and `render`'s messages, no task's changes or problems
     "An async generator of SSE messages for `tasks`' events"
-    stats = lambda: sse_message(stats_line(tasks.stats(), health=tasks.health() if admin else None), 'stats')
+    def stats() -> str:
+        "The counts; none this time if the journal cannot be read now (its server restarting): the next batch brings them"
+        try: return sse_message(stats_line(tasks.stats(), health=tasks.health() if admin else None), 'stats')
+        except JournalUnavailable: return ''
     async def gen():
         q = tasks.events.subscribe()
         pending, last = None, 0.0
         try:
-            yield stats()
+            yield stats() or ': the counts later\n\n'
             while True:
                 wait = keepalive if pending is None else max(0, task_every - (time.monotonic() - last))
                 try: batch = [await asyncio.wait_for(q.get(), wait)]
@@ -51,7 +54,8 @@ def event_stream(tasks, render=None, # `render(event)` -> list of extra SSE mess
 
 # %% ../../nbs/45_views_streams.ipynb #ae30067c
 def task_stream(tasks, id:int, keepalive:float=15,
-                actions=None): # `actions(h)`: the buttons this viewer may use on the task (none by default)
+                actions=None, # `actions(h)`: the buttons this viewer may use on the task (none by default)
+                retry:float=1): # seconds before the row is read again, when the journal could not be read
     """SSE messages for one task: its badge at each change (`status`), then `done` once it is final. It reads the row
     when an event about the task arrives, and only then: idle, it sends a comment every `keepalive` seconds"""
     async def gen():
@@ -59,7 +63,10 @@ def task_stream(tasks, id:int, keepalive:float=15,
         try:
             last = None
             while True:
-                if (h := tasks.get(id)) is None: return   # gone (retention)
+                try: h = tasks.get(id)
+                except JournalUnavailable:   # cannot be read now (its server restarting): the badge stays, looked at again
+                    yield ': keep-alive\n\n'; await asyncio.sleep(retry); continue
+                if h is None: return   # gone (retention)
                 if (now := (h.status, h.progress, h.message, h.cancelling, h.waiting)) != last:
                     last = now
                     yield sse_message(badge_body(h, actions), 'status')
