@@ -242,6 +242,7 @@ def _tx(self:PgConnection, wait:float=None, write:bool=True,
     with `BatchFailed`, for its caller to write its parts one by one"""
     l = self._local
     if (c := getattr(l, 'conn', None)) is not None:
+        if l.failed: raise BatchFailed('an earlier write of this transaction failed: it is undone at its end')
         contained = False
         try:
             with self._errors(wait):
