@@ -37,7 +37,7 @@ def extras_check() -> bool:
     if lines[-1] != 'ok': print(f'{f}:\n' + '\n'.join(lines), file=sys.stderr)
     return lines[-1] == 'ok'
 
-SLOW = ('63_outages', '61_full_disk', '62_streams', '52_scale', '41_runners_celery', '59_lost_messages', '60_locked_journal', '56_control_proofs', '57_retention_bench', '50_reliability', '53_bench', '55_browser', '35_runners_worker', '09_cli')
+SLOW = ('63_outages', '61_full_disk', '62_streams', '52_scale', '41_runners_celery', '59_lost_messages', '60_locked_journal', '56_control_proofs', '57_retention_bench', '50_reliability', '53_bench', '55_browser', '64_postgres', '35_runners_worker', '09_cli')
 
 # Notebooks that run on some stacks only (an optional extra the oldest lacks; the benchmarks), not counted elsewhere
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
