@@ -135,9 +135,9 @@ def _probe(self:PgConnection) -> str|None:
 
 @patch
 def _wait_conn(self:PgConnection, wait:float=None) -> float:
-    "How long to wait for a connection from the pool: `wait`, else 2 s, or half a second while the server is known to be down"
-    if wait is not None: return max(wait, 0.05)
-    return 0.5 if self.down_since is not None else min(2, self.connect_timeout)
+    "How long to wait for a connection from the pool: `wait` (else 2 s), at most half a second while the server is known to be down"
+    w = min(2, self.connect_timeout) if wait is None else max(wait, 0.05)
+    return min(w, 0.5) if self.down_since is not None else w
 
 @patch
 @contextmanager
