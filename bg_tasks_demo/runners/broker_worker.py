@@ -166,15 +166,21 @@ class JournalReports(AutoPipeline):
             self.call(task_id, rep)
         except Exception as e: log.warning('task %s: its progress was not written: %s', task_id, describe(e))
     def _write_starts(self):
-        "A thread: every `start_after / 2` seconds, the starts of the tasks that have run `start_after` seconds, together"
+        """A thread: every `start_after / 2` seconds, the starts of the tasks that have run `start_after` seconds, together;
+        one the journal refuses is dropped (a start only marks the task started), logged once while it refuses them"""
+        failing = False
         while True:
             time.sleep(self.start_after / 2)
             now = time.monotonic()
             with self.slock:
                 due = [(i, rep) for i, (rep, at) in self.starts.items() if now - at >= self.start_after]
                 for i, _ in due: del self.starts[i]
-            if due and (errs := [e for e in self._run(due) if e is not None]):   # a start only renews a lease: logged
-                log.warning('%d task start(s) not written: %s', len(errs), describe(errs[0]))
+            if not due: continue
+            try: errs = [e for e in self._run(due) if e is not None]
+            except Exception as e: errs = [e]
+            if errs and not failing: log.warning('task starts not written (%s): dropped while this lasts', describe(errs[0]))
+            elif failing and not errs: log.warning('task starts are written again')
+            failing = bool(errs)
     def _settle(self, t:dict, **out): settle_outcome(self.tasks.journal, self.tasks.registry, t, **out, **self.backoff)
     def _run(self, calls:list) -> list:   # one transaction; a journal that cannot be written now fails them all
         return record_all(self.tasks.journal, self._settle, [(None, i, rep) for i, rep in calls], keeps=False)
