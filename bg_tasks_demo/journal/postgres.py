@@ -94,15 +94,36 @@ def claim(self:PostgresJournal, limit:int, now:float=None, claimed_by:str=None, 
     """Mark up to `limit` due queued tasks `running` for runner `claimed_by`, counting the attempt; their rows, most
     urgent first. `FOR UPDATE SKIP LOCKED`: a row another transaction holds is passed over, never waited for"""
     if limit <= 0: return []
-    now = now or time.time()
+    now, rows = now or time.time(), self._adopt(claimed_by)   # a claim whose answer was lost, first
     qs, qa = _queues(queues)
     due = f"from bg_task where status='queued' and run_after<=%s{qs}"
-    if not self._rows(f'select 1 {due} limit 1', [now, *qa]): return []   # most wake-ups find nothing: no lock taken
-    rows = self._write_rows(
-        "update bg_task set status='running', attempts=attempts+1, started_at=%s, claimed_by=%s, waiting=%s "
-        f"where id in (select id {due} order by {_ORDER} limit %s for update skip locked) returning {_ALL}",
-        [time.time(), claimed_by, int(waiting), now, *qa, limit])
+    if len(rows) < limit and self._rows(f'select 1 {due} limit 1', [now, *qa]):   # most wake-ups find nothing: no lock
+        mark = time.time()   # its `started_at`: what finds its rows again, should its answer be lost
+        try:
+            rows += self._write_rows(
+                "update bg_task set status='running', attempts=attempts+1, started_at=%s, claimed_by=%s, waiting=%s "
+                f"where id in (select id {due} order by {_ORDER} limit %s for update skip locked) returning {_ALL}",
+                [mark, claimed_by, int(waiting), now, *qa, limit - len(rows)])
+        except JournalUnavailable:
+            if claimed_by is not None: self._unsure.append((claimed_by, mark))
+            raise
     return sorted(decoded(rows), key=lambda t: (-t['priority'], t['run_after'], t['id']))
+
+@patch(as_prop=True)
+def _unsure(self:PostgresJournal) -> list:
+    "The claims of this process whose answer was lost with the server: (runner, their `started_at`)"
+    return self.__dict__.setdefault('_unsure_claims', [])
+
+@patch
+def _adopt(self:PostgresJournal, claimed_by:str) -> list:
+    """The rows of this runner's claims whose answer was lost (the server committed, then the connection broke): they
+    are this runner's, running, and nobody else would ever requeue them while it beats. Undecoded"""
+    mine = [m for m in self._unsure if m[0] == claimed_by]
+    if not mine: return []
+    rows = self._rows(f"select {_ALL} from bg_task where status='running' and claimed_by=%s and started_at = any(%s)",
+                      [claimed_by, [s for _, s in mine]])
+    for m in mine: self._unsure.remove(m)   # read: their rows, if the claim had landed, are in `rows`
+    return rows
 
 # %% ../../nbs/25c_journal_postgres.ipynb #6958ef41
 @patch
