@@ -180,10 +180,12 @@ def set_progress(self:PostgresJournal, id:int, done:float, total:float=1) -> flo
 def succeed(self:PostgresJournal, id:int, result, hook=None, attempt:int=None) -> bool:
     "Mark running task `id` succeeded with `result`; `hook(conn)` (a psycopg connection) runs in the same transaction"
     result, now = encode(result), time.time()
-    with self._tx() as c:
-        n = c.execute(f"update bg_task set status='succeeded', result=%s, finished_at=%s, progress=1, error=null, "
-                      f"{_ENDED} where id=%s and status='running'{_of(attempt)}", [result, now, now, None, None, id]).rowcount
-        if n == 1 and hook is not None: hook(c)
+    q, args = (f"update bg_task set status='succeeded', result=%s, finished_at=%s, progress=1, error=null, "
+               f"{_ENDED} where id=%s and status='running'{_of(attempt)}", [result, now, now, None, None, id])
+    if hook is None: return self._write(q, args) == 1   # one statement: no savepoint in a batch
+    with self._tx() as c:   # the hook's writes and the outcome, all or none (a savepoint in a batch)
+        n = c.execute(q, args).rowcount
+        if n == 1: hook(c)
     return n == 1
 
 @patch
