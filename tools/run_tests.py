@@ -43,7 +43,7 @@ SLOW = ('63_outages', '61_full_disk', '62_streams', '52_scale', '41_runners_cele
 ONLY = {nb: (('newest',), "the celery extra (kombu[redis]) needs redis>=6.4, above the oldest stack's redis 5.0")
         for nb in ('41_runners_celery.ipynb', '42_runners_celery_worker.ipynb', '59_lost_messages.ipynb')}
 ONLY.update({nb: (('newest',), "a benchmark: its figures are taken on the newest stack (`make bench`), and its small "
-                  "run here checks its code once") for nb in ('53_bench.ipynb', '57_retention_bench.ipynb')})
+                  "run here checks its code once") for nb in ('53_bench.ipynb', '57_retention_bench.ipynb', '65_postgres_bench.ipynb')})
 
 def marked(mark:str) -> list:
     "PIDs of the processes whose environment carries `BG_TEST_RUN=mark` (a notebook's run and all it started)"
