@@ -12,7 +12,6 @@ from fastcore.utils import patch
 # %% ../../nbs/25c_journal_postgres.ipynb #471288e8
 from .base import *
 from .postgres_connection import PgConnection, PgWatch, server_of
-from .sqlite_upkeep import _pid_gone
 
 # %% ../../nbs/25c_journal_postgres.ipynb #0e2c4554
 class PostgresJournal(PgConnection, BaseJournal):
@@ -94,7 +93,7 @@ def claim(self:PostgresJournal, limit:int, now:float=None, claimed_by:str=None, 
     """Mark up to `limit` due queued tasks `running` for runner `claimed_by`, counting the attempt; their rows, most
     urgent first. `FOR UPDATE SKIP LOCKED`: a row another transaction holds is passed over, never waited for"""
     if limit <= 0: return []
-    now, rows = now or time.time(), self._adopt(claimed_by)   # a claim whose answer was lost, first
+    now, (rows, adopted) = now or time.time(), self._adopt(claimed_by, limit)   # a claim whose answer was lost, first
     qs, qa = _queues(queues)
     due = f"from bg_task where status='queued' and run_after<=%s{qs}"
     if len(rows) < limit and self._rows(f'select 1 {due} limit 1', [now, *qa]):   # most wake-ups find nothing: no lock
@@ -107,6 +106,7 @@ def claim(self:PostgresJournal, limit:int, now:float=None, claimed_by:str=None, 
         except JournalUnavailable:
             if claimed_by is not None: self._unsure.append((claimed_by, mark))
             raise
+    for m in adopted: self._unsure.remove(m)   # only now: their rows are handed out
     return sorted(decoded(rows), key=lambda t: (-t['priority'], t['run_after'], t['id']))
 
 @patch(as_prop=True)
@@ -115,15 +115,16 @@ def _unsure(self:PostgresJournal) -> list:
     return self.__dict__.setdefault('_unsure_claims', [])
 
 @patch
-def _adopt(self:PostgresJournal, claimed_by:str) -> list:
+def _adopt(self:PostgresJournal, claimed_by:str, limit:int) -> tuple:
     """The rows of this runner's claims whose answer was lost (the server committed, then the connection broke): they
-    are this runner's, running, and nobody else would ever requeue them while it beats. Undecoded"""
-    mine = [m for m in self._unsure if m[0] == claimed_by]
-    if not mine: return []
-    rows = self._rows(f"select {_ALL} from bg_task where status='running' and claimed_by=%s and started_at = any(%s)",
-                      [claimed_by, [s for _, s in mine]])
-    for m in mine: self._unsure.remove(m)   # read: their rows, if the claim had landed, are in `rows`
-    return rows
+    are this runner's, running, and nobody else would ever requeue them while it beats; undecoded. With the marks
+    they were found by, which the caller forgets once it has handed the rows out (a failure before: found again)"""
+    rows, used = [], []
+    for m in [m for m in self._unsure if m[0] == claimed_by]:
+        if len(rows) >= limit: break   # the rest at the next claims
+        rows += self._rows(f"select {_ALL} from bg_task where status='running' and claimed_by=%s and started_at=%s", m)
+        used.append(m)
+    return rows, used
 
 # %% ../../nbs/25c_journal_postgres.ipynb #6958ef41
 @patch
@@ -239,9 +240,9 @@ def retry(self:PostgresJournal, id:int=None) -> int:
     one, args = ('', []) if id is None else (' and id=%s', [id])
     # one task per key: the newest failed one, and none whose key a queued or running task holds
     return self._write(f"""update bg_task set status='queued', attempts=0, run_after=0, finished_at=null, progress=0,
-        cancel=0 where id in (select distinct on (coalesce(key, id::text)) id from bg_task f where status='failed'{one}
+        cancel=0 where id in (select distinct on (coalesce('k:' || key, 'i:' || id)) id from bg_task f where status='failed'{one}
           and (key is null or not exists (select 1 from bg_task o where o.key=f.key and o.status in ('queued', 'running')))
-          order by coalesce(key, id::text), id desc)""", args)
+          order by coalesce('k:' || key, 'i:' || id), id desc)""", args)
 
 # %% ../../nbs/25c_journal_postgres.ipynb #2e256394
 @patch
@@ -298,13 +299,15 @@ def recover(self:PostgresJournal, started_before:float=None) -> int:
 # %% ../../nbs/25c_journal_postgres.ipynb #761f302d
 @patch
 def recover_dead(self:PostgresJournal, lease:float) -> int:
-    "Requeue the running tasks of runners gone (no heartbeat within `lease`, or their process, on this host, ended); how many"
+    """Requeue the running tasks of runners gone (no heartbeat within `lease`); how many. By the lease alone: unlike
+    SQLite's, a PostgreSQL journal is shared by machines, and two of them may have one hostname (containers on the host's
+    network) with processes of the same pid, so "its process has ended on this host" would judge a live runner dead"""
     now = time.time()
     with self._tx() as c:
         alive = {r['id'] for r in c.execute('select id from bg_runner where beat >= %s', [now - lease])}
         runners = {r['claimed_by'] for r in c.execute("select distinct claimed_by from bg_task where status='running' "
                                                        "and claimed_by is not null")}
-        dead = [o for o in runners if o not in alive or _pid_gone(o)]
+        dead = [o for o in runners if o not in alive]
         n = 0
         if dead:
             n = c.execute(f"update bg_task set {BACK}, {_LOST}, {_UNCOUNT} where status='running' and claimed_by = any(%s)",

@@ -6,7 +6,7 @@
 __all__ = ['SCHEMA_VERSION', 'PG_SCHEMA', 'server_of', 'PgConnection', 'BatchFailed', 'PgWatch']
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #3dd7d945
-import select, threading, time
+import select, threading, time, weakref
 from contextlib import contextmanager
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #02622d7f
@@ -94,7 +94,8 @@ class PgConnection:
         self.lock_key, self.channel = f'{schema}.bg_task', f'bg_task_{schema}'
         self._local, self._pool, self._open = threading.local(), None, threading.Lock()
         self.down_since = None   # since when the server has not answered (`time.time()`), while it does not
-        self._used, self._bounds = {}, {}   # per connection (by id): when it was last lent; its session `lock_timeout` (ms)
+        # per connection (weakly: a new one never inherits a closed one's): when it was last lent; its session `lock_timeout` (ms)
+        self._used, self._bounds = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
     def __repr__(self): return f'{type(self).__name__}({redacted(self.path)!r}, schema={self.schema!r})'
     def __getstate__(self): return dict(path=self.path, schema=self.schema, pool_size=self.pool_size,   # a child
                                         connect_timeout=self.connect_timeout)   # process opens its own pool
@@ -113,7 +114,8 @@ def _errors(self:PgConnection, wait:float=None):
     "PostgreSQL's failures as the journal's: a full disk, a lock not had in time, a server out of reach"
     try: yield
     except psycopg.errors.DiskFull as e: raise JournalFull(f'the journal is full: {_scrub(e, self.path)}') from None
-    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled) as e:
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled, psycopg.errors.DeadlockDetected,
+            psycopg.errors.SerializationFailure) as e:
         raise JournalBusy(f'the task journal could not be written within {wait or 0:g}s (another writer held it): '
                           'nothing was written, try again shortly') from None
     except psycopg.OperationalError as e:   # refused, timed out, the server shut down or restarted
@@ -143,26 +145,27 @@ def _wait_conn(self:PgConnection, wait:float=None) -> float:
 @contextmanager
 def _conn(self:PgConnection, wait:float=None):
     """A connection of the pool, waiting at most `_wait_conn(wait)`. None free in time: `JournalUnavailable` with the
-    reason if the server does not answer, `JournalBusy` if every connection is in use; and if the server answers
-    again while the pool still waits out its reconnection backoff (seconds, after an outage), a new pool at once"""
+    reason if the server does not answer, `JournalBusy` if every connection is in use (or the pool is still growing);
+    and if the server answers again after an outage while the pool still waits out its reconnection backoff (seconds),
+    a new pool at once"""
     pool = self.pool
     try: c = pool.getconn(timeout=self._wait_conn(wait))
     except PoolTimeout:
         if (why := self._probe()) is not None: raise self._down(why) from None
-        if pool.get_stats().get('pool_size', 0) >= self.pool_size:
+        if self.down_since is None:   # no outage: its connections are busy (or it is still growing), it is not stuck
             raise JournalBusy(f'all {self.pool_size} connections of this process to the journal were busy: nothing '
                               'was written, try again shortly') from None
         self._renew(pool)
         pool = self.pool; c = pool.getconn(timeout=self._wait_conn(wait))
     try: yield c
-    finally: self._used[id(c)] = time.monotonic(); pool.putconn(c)
+    finally: self._used[c] = time.monotonic(); pool.putconn(c)
 
 @patch
 def _check(self:PgConnection, c):
     """The pool's test of a connection before lending it: one round trip (`check_connection`) if it was idle over a
     second or the server sent it something (an idle connection hears nothing, but its server's goodbye when it shuts
     down); a connection in steady use and silent is lent as it is"""
-    if time.monotonic() - self._used.get(id(c), 0) > 1 or _readable(c): ConnectionPool.check_connection(c)
+    if time.monotonic() - self._used.get(c, 0) > 1 or _readable(c): ConnectionPool.check_connection(c)
 
 def _readable(c) -> bool:
     "Has the server sent an idle connection something (its goodbye at a shutdown, or the end of the socket)? No round trip"
@@ -269,7 +272,7 @@ class BatchFailed(RuntimeError): "A part of a transaction failed without a savep
 @patch
 def _lock(self:PgConnection, c, wait:float=None):
     "Take the journal's lock in `c`'s transaction, waiting at most `wait` seconds (`None`: as long as it takes)"
-    if (ms := _ms(wait)) != self._bounds.get(id(c), 0):   # this transaction's bound, where the session's differs
+    if (ms := _ms(wait)) != self._bounds.get(c, 0):   # this transaction's bound, where the session's differs
         c.execute("select set_config('lock_timeout', %s, true)", [f'{ms}ms'])
     c.execute('select pg_advisory_xact_lock(hashtext(%s))', [self.lock_key])
 
@@ -279,14 +282,16 @@ def _ms(wait:float|None) -> int: return 0 if wait is None else max(1, int(wait *
 def _bound(self:PgConnection, c, wait:float=None):
     """Bound the waits for locks of `c`'s statements outside a transaction by `wait` seconds (a session setting, sent
     only when it changes): an enqueue's single `INSERT` takes the journal's lock in its trigger"""
-    if (ms := _ms(wait)) != self._bounds.get(id(c), 0):
-        c.execute(f'set lock_timeout = {ms}'); self._bounds[id(c)] = ms
+    if (ms := _ms(wait)) != self._bounds.get(c, 0):
+        c.execute(f'set lock_timeout = {ms}'); self._bounds[c] = ms
 
 # %% ../../nbs/25b_journal_postgres_connection.ipynb #1cf69ee0
 @patch
 def _rows(self:PgConnection, q, params=()) -> list:
     "The rows of a read (in this thread's transaction if one is open)"
-    if (c := getattr(self._local, 'conn', None)) is not None: return c.execute(q, params).fetchall()
+    if (c := getattr(self._local, 'conn', None)) is not None:
+        try: return c.execute(q, params).fetchall()
+        except BaseException: self._local.failed = True; raise   # the open transaction is spoiled: undone at its end
     with self._errors(), self._conn() as c: return c.execute(q, params).fetchall()
 
 @patch
@@ -311,7 +316,8 @@ def batch(self:PgConnection):
 class PgWatch:
     "`watch` on PostgreSQL: a connection of its own that `LISTEN`s to the journal's channel; `changed()` reads what arrived, never blocking"
     def __init__(self, journal:PgConnection):
-        self.conn = journal._connect()
+        # keepalives: a connection a firewall or a failover dropped without a word is noticed in about a minute, not hours
+        self.conn = journal._connect(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
         self.conn.execute(sql.SQL('listen {}').format(sql.Identifier(journal.channel)))
         self.first = True   # a new watcher has missed everything before it: the first look says so
     def changed(self) -> bool:
