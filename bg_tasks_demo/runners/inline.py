@@ -83,12 +83,8 @@ class InlineRunner(Driver):
 @patch
 async def _step(self:InlineRunner) -> bool:
     "One round of work: the journal's part on its thread, then start what was claimed; whether to go again at once"
-    # let a burst of enqueues arrive, then claim them in one statement; not while draining a backlog, where the last
-    # claim took all the room it had: more are waiting already (a PostgreSQL drain of 20,000: 5 ms x 2,000 claims)
-    if not getattr(self, 'backlog', False): await asyncio.sleep(self.batch_wait)
-    room = self.concurrency - len(self.running)
-    asked, claimed = await self._j(self._take, room, bool(self.running))
-    self.backlog = room > 0 and len(claimed) == room
+    await asyncio.sleep(self.batch_wait)   # let a burst of enqueues arrive, then claim them in one statement
+    asked, claimed = await self._j(self._take, self.concurrency - len(self.running), bool(self.running))
     self._stop_cancelled(asked)
     for t in claimed:
         f = self.tasks.registry.get(t['name'])
